@@ -1,0 +1,337 @@
+// Package config loads and validates ME's single YAML configuration file.
+//
+// An administrator edits one file (see me.example.yaml) and runs the server
+// for years, so every key has a default or a clear error, unknown keys are
+// rejected instead of silently ignored, and every problem is reported at once
+// naming the key and what to do about it. Scalar keys can be overridden by
+// environment variables: ME_ + the key path upper-cased with "." → "_"
+// (http.tls.cert_file → ME_HTTP_TLS_CERT_FILE). Lists (organisations,
+// clients, eservices) come from the file only.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/go-viper/mapstructure/v2"
+	"github.com/spf13/viper"
+)
+
+// EnvPrefix is the prefix of environment variables overriding keys.
+const EnvPrefix = "ME"
+
+// MaxTicketLifetime is the longest tickets.lifetime accepted: a ticket is
+// a bearer credential in a URL and must be short-lived.
+const MaxTicketLifetime = 5 * time.Minute
+
+// Config is the whole configuration file.
+//
+// The lists are named *List because Organisations, Clients and EServices
+// are the methods converting them to domain types.
+type Config struct {
+	HTTP             HTTP           `mapstructure:"http"`
+	Database         Database       `mapstructure:"database"`
+	Log              Log            `mapstructure:"log"`
+	Tickets          Tickets        `mapstructure:"tickets"`
+	OrganisationList []Organisation `mapstructure:"organisations"`
+	ClientList       []Client       `mapstructure:"clients"`
+	EServiceList     []EService     `mapstructure:"eservices"`
+}
+
+// HTTP is the listener.
+type HTTP struct {
+	Addr            string        `mapstructure:"addr"`
+	PublicURL       string        `mapstructure:"public_url"` // externally visible base URL, optional
+	MaxBodyBytes    int64         `mapstructure:"max_body_bytes"`
+	ReadTimeout     time.Duration `mapstructure:"read_timeout"`
+	WriteTimeout    time.Duration `mapstructure:"write_timeout"`
+	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
+	TLS             TLS           `mapstructure:"tls"`
+}
+
+// TLSEnabled reports whether the listener serves HTTPS.
+func (h *HTTP) TLSEnabled() bool { return h.TLS.CertFile != "" && h.TLS.KeyFile != "" }
+
+// TLS holds the server certificate and, for mutual TLS, the CA that client
+// certificates are verified against.
+type TLS struct {
+	CertFile          string `mapstructure:"cert_file"`
+	KeyFile           string `mapstructure:"key_file"`
+	ClientCAFile      string `mapstructure:"client_ca_file"`
+	RequireClientCert bool   `mapstructure:"require_client_cert"`
+}
+
+// Database selects the store.
+type Database struct {
+	Driver       string `mapstructure:"driver"` // sqlite | postgres
+	DSN          string `mapstructure:"dsn"`
+	MaxOpenConns int    `mapstructure:"max_open_conns"` // 0 = driver default
+}
+
+// Log configures the process log.
+type Log struct {
+	Level  string `mapstructure:"level"`  // debug | info | warn | error
+	Format string `mapstructure:"format"` // auto | text | json
+}
+
+// Tickets configures e-service tickets.
+type Tickets struct {
+	Lifetime      time.Duration `mapstructure:"lifetime"`
+	PurgeInterval time.Duration `mapstructure:"purge_interval"`
+}
+
+// Organisation is an organisation entry. Number may carry a dash
+// (NNNNNN-NNNN); Load returns it without.
+type Organisation struct {
+	Number    string `mapstructure:"number"`
+	Name      string `mapstructure:"name"`
+	PortalURL string `mapstructure:"portal_url"`
+}
+
+// Client is a system client entry.
+type Client struct {
+	Name            string `mapstructure:"name"`
+	Organisation    string `mapstructure:"organisation"`
+	Role            string `mapstructure:"role"`
+	SecretHash      Secret `mapstructure:"secret_hash"`
+	CertFingerprint string `mapstructure:"cert_fingerprint"` // Load returns lower-case hex without colons
+	CertSubject     string `mapstructure:"cert_subject"`
+	EService        string `mapstructure:"eservice"`
+}
+
+// EService is an e-service published at start-up unless already stored.
+type EService struct {
+	Organisation        string   `mapstructure:"organisation"`
+	ID                  string   `mapstructure:"id"`
+	Name                Text     `mapstructure:"name"`
+	Description         Text     `mapstructure:"description"`
+	Areas               []string `mapstructure:"areas"`
+	StartURL            string   `mapstructure:"start_url"`
+	TicketParameter     string   `mapstructure:"ticket_parameter"`
+	AuthenticationLevel int      `mapstructure:"authentication_level"`
+	Contact             Contact  `mapstructure:"contact"`
+}
+
+// Text is a Swedish text with an optional English variant.
+type Text struct {
+	SV string `mapstructure:"sv"`
+	EN string `mapstructure:"en"`
+}
+
+// Contact is who citizens contact about an e-service.
+type Contact struct {
+	Name  string `mapstructure:"name"`
+	Email string `mapstructure:"email"`
+	Phone string `mapstructure:"phone"`
+	URL   string `mapstructure:"url"`
+}
+
+// Secret is a value that must never reach a log: every fmt verb, JSON and
+// text encoding print "[redacted]" (or "" when empty). Use Reveal to read it.
+type Secret string
+
+const redacted = "[redacted]"
+
+// Reveal returns the secret itself, for the one place that needs it.
+func (s Secret) Reveal() string { return string(s) }
+
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return redacted
+}
+
+// GoString keeps %#v from printing the value.
+func (s Secret) GoString() string { return fmt.Sprintf("config.Secret(%q)", s.String()) }
+
+// Format covers every verb, including ones fmt would otherwise print raw.
+func (s Secret) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		fmt.Fprint(f, s.GoString())
+		return
+	}
+	fmt.Fprint(f, s.String())
+}
+
+// MarshalText redacts in JSON, YAML and slog output.
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// E-service entry defaults; they are applied per list item by a decode hook
+// because viper defaults do not reach into lists.
+const (
+	DefaultTicketParameter     = "ticket"
+	DefaultAuthenticationLevel = 2
+)
+
+// Default returns the configuration used for every key absent from the file
+// and the environment.
+func Default() *Config {
+	return &Config{
+		HTTP: HTTP{
+			Addr:            "127.0.0.1:8080",
+			MaxBodyBytes:    10 << 20,
+			ReadTimeout:     30 * time.Second,
+			WriteTimeout:    60 * time.Second,
+			ShutdownTimeout: 15 * time.Second,
+		},
+		Database: Database{Driver: "sqlite", DSN: "data/me.db"},
+		Log:      Log{Level: "info", Format: "auto"},
+		Tickets:  Tickets{Lifetime: 120 * time.Second, PurgeInterval: time.Minute},
+	}
+}
+
+// Load reads the YAML file at path (defaults and environment only when path
+// is ""), applies ME_* environment overrides, and validates the result.
+// A returned *ValidationError lists every problem found.
+func Load(path string) (*Config, error) {
+	v := viper.New()
+	v.SetEnvPrefix(EnvPrefix)
+	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
+	v.AutomaticEnv()
+	// AutomaticEnv only answers Get for keys viper already knows, so every
+	// scalar gets a default and an explicit binding to reach Unmarshal.
+	if err := bindScalars(v, "", reflect.ValueOf(Default()).Elem()); err != nil {
+		return nil, err
+	}
+	where := "environment"
+	if path != "" {
+		where = path
+		v.SetConfigFile(path)
+		v.SetConfigType("yaml") // whatever the extension
+		if err := v.ReadInConfig(); err != nil {
+			return nil, fmt.Errorf("config %s: %w", path, err)
+		}
+	}
+
+	var cfg Config
+	var md mapstructure.Metadata
+	err := v.Unmarshal(&cfg,
+		viper.DecodeHook(mapstructure.ComposeDecodeHookFunc(
+			durationHook, eserviceDefaultsHook, mapstructure.StringToSliceHookFunc(","),
+		)),
+		func(dc *mapstructure.DecoderConfig) { dc.Metadata = &md },
+	)
+	var ve ValidationError
+	if err != nil {
+		ve.Problems = decodeProblems(err)
+	}
+	// Unknown keys, e.g. a typo, would otherwise silently do nothing.
+	sort.Strings(md.Unused)
+	for _, k := range md.Unused {
+		ve.add(k, "unknown key; check its spelling and place against me.example.yaml")
+	}
+	if len(ve.Problems) > 0 {
+		return nil, fmt.Errorf("config %s: %w", where, &ve)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("config %s: %w", where, err)
+	}
+	cfg.normalize()
+	return &cfg, nil
+}
+
+// bindScalars walks the struct's mapstructure tags, setting each scalar's
+// default and binding its ME_ variable. Lists are skipped: the environment
+// cannot express them.
+func bindScalars(v *viper.Viper, prefix string, s reflect.Value) error {
+	t := s.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("mapstructure")
+		if tag == "" || tag == "-" {
+			continue
+		}
+		key := prefix + tag
+		fv := s.Field(i)
+		switch {
+		case f.Type.Kind() == reflect.Slice:
+		case f.Type.Kind() == reflect.Struct:
+			if err := bindScalars(v, key+".", fv); err != nil {
+				return err
+			}
+		default:
+			v.SetDefault(key, fv.Interface())
+			if err := v.BindEnv(key); err != nil {
+				return fmt.Errorf("bind %s: %w", key, err)
+			}
+		}
+	}
+	return nil
+}
+
+var durationType = reflect.TypeOf(time.Duration(0))
+
+// durationHook accepts durations only as strings with a unit: a bare YAML
+// number would otherwise decode as nanoseconds.
+func durationHook(from, to reflect.Type, data any) (any, error) {
+	if to != durationType || from == durationType {
+		return data, nil
+	}
+	s, ok := data.(string)
+	if !ok {
+		return nil, fmt.Errorf("%v has no unit; write a duration such as \"30s\" or \"5m\"", data)
+	}
+	d, err := time.ParseDuration(strings.TrimSpace(s))
+	if err != nil {
+		return nil, fmt.Errorf("%q is not a duration; write e.g. \"30s\" or \"5m\"", s)
+	}
+	return d, nil
+}
+
+var eserviceType = reflect.TypeOf(EService{})
+
+// eserviceDefaultsHook fills absent keys of an eservices entry. Presence,
+// not zero value, decides, so an explicit authentication_level: 0 is still
+// reported by Validate.
+func eserviceDefaultsHook(from, to reflect.Type, data any) (any, error) {
+	m, ok := data.(map[string]any)
+	if to != eserviceType || !ok {
+		return data, nil
+	}
+	out := make(map[string]any, len(m)+2)
+	for k, v := range m {
+		out[k] = v
+	}
+	if _, ok := out["ticket_parameter"]; !ok {
+		out["ticket_parameter"] = DefaultTicketParameter
+	}
+	if _, ok := out["authentication_level"]; !ok {
+		out["authentication_level"] = DefaultAuthenticationLevel
+	}
+	return out, nil
+}
+
+// decodeProblems turns mapstructure's error tree into one problem per key.
+func decodeProblems(err error) []Problem {
+	var out []Problem
+	var walk func(error)
+	walk = func(err error) {
+		if de, ok := err.(*mapstructure.DecodeError); ok {
+			inner := de.Unwrap()
+			if errors.As(inner, new(*mapstructure.DecodeError)) {
+				walk(inner)
+			} else {
+				out = append(out, Problem{Key: de.Name(), Message: inner.Error()})
+			}
+			return
+		}
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range j.Unwrap() {
+				walk(e)
+			}
+			return
+		}
+		if inner := errors.Unwrap(err); inner != nil {
+			walk(inner)
+			return
+		}
+		out = append(out, Problem{Message: err.Error()})
+	}
+	walk(err)
+	return out
+}

@@ -1,0 +1,77 @@
+package config
+
+import (
+	"slices"
+
+	"github.com/minaengagemang/me"
+)
+
+// normalize puts numbers and fingerprints in canonical form after Validate
+// has accepted them, so users of the fields need not.
+func (c *Config) normalize() {
+	for i := range c.OrganisationList {
+		c.OrganisationList[i].Number = orgNumber(c.OrganisationList[i].Number)
+	}
+	for i := range c.ClientList {
+		cl := &c.ClientList[i]
+		cl.Organisation = orgNumber(cl.Organisation)
+		cl.CertFingerprint = normalizeFingerprint(cl.CertFingerprint)
+	}
+	for i := range c.EServiceList {
+		c.EServiceList[i].Organisation = orgNumber(c.EServiceList[i].Organisation)
+	}
+}
+
+// orgNumber returns the 10-digit form of s, or s unchanged if malformed.
+func orgNumber(s string) string {
+	if n, ok := normalizeOrgNumber(s); ok {
+		return n
+	}
+	return s
+}
+
+// Organisations returns the organisations as domain values.
+func (c *Config) Organisations() []me.Organisation {
+	out := make([]me.Organisation, 0, len(c.OrganisationList))
+	for _, o := range c.OrganisationList {
+		out = append(out, me.Organisation{Number: orgNumber(o.Number), Name: o.Name, PortalURL: o.PortalURL})
+	}
+	return out
+}
+
+// Clients returns the clients as domain values, secret hashes included.
+func (c *Config) Clients() []me.Client {
+	out := make([]me.Client, 0, len(c.ClientList))
+	for _, cl := range c.ClientList {
+		out = append(out, me.Client{
+			Name:               cl.Name,
+			OrganisationNumber: orgNumber(cl.Organisation),
+			Role:               me.Role(cl.Role),
+			CertFingerprint:    normalizeFingerprint(cl.CertFingerprint),
+			CertSubject:        cl.CertSubject,
+			SecretHash:         cl.SecretHash.Reveal(),
+			EServiceID:         cl.EService,
+		})
+	}
+	return out
+}
+
+// EServices returns the e-services as domain values; the store sets the
+// publication times.
+func (c *Config) EServices() []me.EService {
+	out := make([]me.EService, 0, len(c.EServiceList))
+	for _, e := range c.EServiceList {
+		out = append(out, me.EService{
+			ID:                  e.ID,
+			OrganisationNumber:  orgNumber(e.Organisation),
+			Name:                me.LocalizedText{SV: e.Name.SV, EN: e.Name.EN},
+			Description:         me.LocalizedText{SV: e.Description.SV, EN: e.Description.EN},
+			Areas:               slices.Clone(e.Areas),
+			StartURL:            e.StartURL,
+			TicketParameter:     e.TicketParameter,
+			AuthenticationLevel: e.AuthenticationLevel,
+			Contact:             me.Contact{Name: e.Contact.Name, Email: e.Contact.Email, Phone: e.Contact.Phone, URL: e.Contact.URL},
+		})
+	}
+	return out
+}

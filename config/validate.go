@@ -1,0 +1,358 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/mail"
+	"net/url"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/minaengagemang/me"
+)
+
+// Problem is one thing wrong with the configuration: the key at fault
+// (e.g. "clients[2].role") and what is wrong and what to do.
+type Problem struct {
+	Key     string
+	Message string
+}
+
+func (p Problem) Error() string {
+	if p.Key == "" {
+		return p.Message
+	}
+	return p.Key + ": " + p.Message
+}
+
+// ValidationError lists every problem found, so an administrator fixes the
+// file in one pass.
+type ValidationError struct {
+	Problems []Problem
+}
+
+func (e *ValidationError) Error() string {
+	var b strings.Builder
+	if len(e.Problems) == 1 {
+		b.WriteString("1 problem:")
+	} else {
+		fmt.Fprintf(&b, "%d problems:", len(e.Problems))
+	}
+	for _, p := range e.Problems {
+		b.WriteString("\n  ")
+		b.WriteString(p.Error())
+	}
+	return b.String()
+}
+
+// Unwrap lets errors.As find each Problem.
+func (e *ValidationError) Unwrap() []error {
+	errs := make([]error, len(e.Problems))
+	for i, p := range e.Problems {
+		errs[i] = p
+	}
+	return errs
+}
+
+func (e *ValidationError) add(key, format string, args ...any) {
+	e.Problems = append(e.Problems, Problem{Key: key, Message: fmt.Sprintf(format, args...)})
+}
+
+var (
+	idPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+	hexPrint  = regexp.MustCompile(`^[0-9a-f]{64}$`)
+)
+
+// Validate returns a *ValidationError listing every problem, or nil.
+// It never includes a secret_hash value in a message.
+func (c *Config) Validate() error {
+	var ve ValidationError
+	c.HTTP.validate(&ve)
+	c.Database.validate(&ve)
+	c.Log.validate(&ve)
+	c.Tickets.validate(&ve)
+
+	// Numbers that parse are "declared" even with a bad checksum, so a
+	// typo is reported once, at the organisation, not at every reference.
+	declared := map[string]bool{}
+	for i, o := range c.OrganisationList {
+		key := fmt.Sprintf("organisations[%d]", i)
+		if n, ok := checkOrgNumber(&ve, key+".number", o.Number); ok {
+			if declared[n] {
+				ve.add(key+".number", "%q is declared twice; merge the entries", o.Number)
+			}
+			declared[n] = true
+		}
+		if strings.TrimSpace(o.Name) == "" {
+			ve.add(key+".name", "is empty; give the organisation's name, e.g. \"Exempels kommun\"")
+		}
+		if o.PortalURL != "" {
+			checkHTTPURL(&ve, key+".portal_url", o.PortalURL)
+		}
+	}
+	checkRef := func(key, number string) {
+		if strings.TrimSpace(number) == "" {
+			ve.add(key, "is empty; give the organisationsnummer of an entry under organisations")
+			return
+		}
+		n, ok := normalizeOrgNumber(number)
+		switch {
+		case !ok:
+			ve.add(key, "%q is not an organisationsnummer; write 10 digits, optionally as NNNNNN-NNNN", number)
+		case !declared[n]:
+			ve.add(key, "%q is not declared under organisations; add it there or fix the number", number)
+		}
+	}
+
+	names := map[string]bool{}
+	for i, cl := range c.ClientList {
+		key := fmt.Sprintf("clients[%d]", i)
+		switch {
+		case strings.TrimSpace(cl.Name) == "":
+			ve.add(key+".name", "is empty; give the client a unique name, e.g. \"kommun-portal\"")
+		case names[cl.Name]:
+			ve.add(key+".name", "%q is used by another client; client names must be unique", cl.Name)
+		}
+		names[cl.Name] = true
+		checkRef(key+".organisation", cl.Organisation)
+		if !me.Role(cl.Role).Valid() {
+			ve.add(key+".role", "%q is not one of portal, casesystem, etjanst, catalog", cl.Role)
+		}
+		if cl.SecretHash == "" && cl.CertFingerprint == "" && cl.CertSubject == "" {
+			ve.add(key, "has no authentication; set secret_hash, cert_fingerprint or cert_subject")
+		}
+		if cl.SecretHash != "" {
+			// bcrypt's own error is not wrapped: some quote bytes of the hash.
+			if _, err := bcrypt.Cost([]byte(cl.SecretHash.Reveal())); err != nil {
+				ve.add(key+".secret_hash", `is not a bcrypt hash; make one with htpasswd -bnBC 12 "" 'the-secret' | tr -d ':\n'`)
+			}
+		}
+		if cl.CertFingerprint != "" && !hexPrint.MatchString(normalizeFingerprint(cl.CertFingerprint)) {
+			ve.add(key+".cert_fingerprint", "is not a SHA-256 fingerprint; write 64 hex digits (colons allowed), e.g. from openssl x509 -noout -fingerprint -sha256 -in client.pem")
+		}
+		if cl.CertSubject != "" && !strings.Contains(cl.CertSubject, "=") {
+			ve.add(key+".cert_subject", "%q is not an RFC 2253 subject; write e.g. \"CN=portal.example.se,O=Exempels kommun,C=SE\"", cl.CertSubject)
+		}
+		if cl.EService != "" {
+			switch {
+			case me.Role(cl.Role).Valid() && cl.Role != string(me.RoleEService):
+				ve.add(key+".eservice", "is only for role etjanst; remove it or set role: etjanst")
+			case !idPattern.MatchString(cl.EService):
+				ve.add(key+".eservice", "%q is not an e-service id; use 1-64 of A-Z a-z 0-9 . _ -", cl.EService)
+			}
+		}
+	}
+
+	services := map[string]bool{}
+	for i, e := range c.EServiceList {
+		key := fmt.Sprintf("eservices[%d]", i)
+		checkRef(key+".organisation", e.Organisation)
+		if !idPattern.MatchString(e.ID) {
+			ve.add(key+".id", "%q is not an e-service id; use 1-64 of A-Z a-z 0-9 . _ -", e.ID)
+		} else {
+			n, _ := normalizeOrgNumber(e.Organisation)
+			if services[n+"/"+e.ID] {
+				ve.add(key+".id", "%q is declared twice for organisation %s; ids are unique per organisation", e.ID, e.Organisation)
+			}
+			services[n+"/"+e.ID] = true
+		}
+		if strings.TrimSpace(e.Name.SV) == "" {
+			ve.add(key+".name.sv", "is empty; the Swedish name is required")
+		}
+		for j, a := range e.Areas {
+			if strings.TrimSpace(a) == "" {
+				ve.add(fmt.Sprintf("%s.areas[%d]", key, j), "is empty; remove it or name the area (område), e.g. \"bygga-bo\"")
+			}
+		}
+		if e.StartURL == "" {
+			ve.add(key+".start_url", "is empty; give the absolute http(s) URL the citizen is sent to")
+		} else {
+			checkHTTPURL(&ve, key+".start_url", e.StartURL)
+		}
+		if !idPattern.MatchString(e.TicketParameter) {
+			ve.add(key+".ticket_parameter", "%q is not a query parameter name; use 1-64 of A-Z a-z 0-9 . _ - (default \"ticket\")", e.TicketParameter)
+		}
+		if e.AuthenticationLevel < 1 || e.AuthenticationLevel > 4 {
+			ve.add(key+".authentication_level", "%d is not a tillitsnivå; use 1, 2, 3 or 4", e.AuthenticationLevel)
+		}
+		if e.Contact.Email != "" {
+			if a, err := mail.ParseAddress(e.Contact.Email); err != nil || a.Address != e.Contact.Email {
+				ve.add(key+".contact.email", "%q is not an e-mail address; write e.g. \"kontakt@exempel.se\"", e.Contact.Email)
+			}
+		}
+		if e.Contact.URL != "" {
+			checkHTTPURL(&ve, key+".contact.url", e.Contact.URL)
+		}
+	}
+
+	if len(ve.Problems) > 0 {
+		return &ve
+	}
+	return nil
+}
+
+func (h *HTTP) validate(ve *ValidationError) {
+	if host, port, err := net.SplitHostPort(h.Addr); err != nil {
+		ve.add("http.addr", "%q is not host:port; write e.g. \"127.0.0.1:8080\", or \":8443\" for all interfaces", h.Addr)
+	} else if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 || strings.ContainsAny(host, "/ ") {
+		ve.add("http.addr", "%q is not host:port; the port must be a number 0-65535, e.g. \"127.0.0.1:8080\"", h.Addr)
+	}
+	if h.PublicURL != "" {
+		checkHTTPURL(ve, "http.public_url", h.PublicURL)
+	}
+	if h.MaxBodyBytes <= 0 {
+		ve.add("http.max_body_bytes", "%d must be positive; the default is 10485760 (10 MiB)", h.MaxBodyBytes)
+	}
+	for _, d := range []struct {
+		key string
+		val any
+		ok  bool
+	}{
+		{"http.read_timeout", h.ReadTimeout, h.ReadTimeout > 0},
+		{"http.write_timeout", h.WriteTimeout, h.WriteTimeout > 0},
+		{"http.shutdown_timeout", h.ShutdownTimeout, h.ShutdownTimeout > 0},
+	} {
+		if !d.ok {
+			ve.add(d.key, "%v must be positive, e.g. \"30s\"", d.val)
+		}
+	}
+
+	t := h.TLS
+	switch {
+	case t.CertFile != "" && t.KeyFile == "":
+		ve.add("http.tls.key_file", "is empty but cert_file is set; set both to serve HTTPS, or neither")
+	case t.CertFile == "" && t.KeyFile != "":
+		ve.add("http.tls.cert_file", "is empty but key_file is set; set both to serve HTTPS, or neither")
+	}
+	checkFile(ve, "http.tls.cert_file", t.CertFile)
+	checkFile(ve, "http.tls.key_file", t.KeyFile)
+	checkFile(ve, "http.tls.client_ca_file", t.ClientCAFile)
+	if t.ClientCAFile != "" && !h.TLSEnabled() {
+		ve.add("http.tls.client_ca_file", "is set but TLS is off; set cert_file and key_file too, or remove it")
+	}
+	if t.RequireClientCert && t.ClientCAFile == "" {
+		ve.add("http.tls.require_client_cert", "is true but client_ca_file is empty; set the CA that client certificates are verified against")
+	}
+}
+
+func (d *Database) validate(ve *ValidationError) {
+	if d.Driver != "sqlite" && d.Driver != "postgres" {
+		ve.add("database.driver", "%q is not one of sqlite, postgres", d.Driver)
+	}
+	if strings.TrimSpace(d.DSN) == "" {
+		ve.add("database.dsn", "is empty; give a file path for sqlite (e.g. \"data/me.db\") or a connection string for postgres")
+	}
+	if d.MaxOpenConns < 0 {
+		ve.add("database.max_open_conns", "%d is negative; use 0 for the driver default or a positive limit", d.MaxOpenConns)
+	}
+}
+
+func (l *Log) validate(ve *ValidationError) {
+	switch l.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		ve.add("log.level", "%q is not one of debug, info, warn, error", l.Level)
+	}
+	switch l.Format {
+	case "auto", "text", "json":
+	default:
+		ve.add("log.format", "%q is not one of auto, text, json", l.Format)
+	}
+}
+
+func (t *Tickets) validate(ve *ValidationError) {
+	if t.Lifetime <= 0 || t.Lifetime > MaxTicketLifetime {
+		ve.add("tickets.lifetime", "%v is out of range; use more than 0 and at most %v, e.g. \"120s\"", t.Lifetime, MaxTicketLifetime)
+	}
+	if t.PurgeInterval <= 0 {
+		ve.add("tickets.purge_interval", "%v must be positive, e.g. \"1m\"", t.PurgeInterval)
+	}
+}
+
+// checkOrgNumber reports a malformed organisationsnummer and returns the
+// normalised number and whether it has the right shape (10 digits).
+func checkOrgNumber(ve *ValidationError, key, s string) (string, bool) {
+	n, ok := normalizeOrgNumber(s)
+	switch {
+	case !ok:
+		ve.add(key, "%q is not an organisationsnummer; write 10 digits, optionally as NNNNNN-NNNN", s)
+		return "", false
+	case n[2] < '2':
+		ve.add(key, "%q is not an organisationsnummer: the third digit must be 2 or more (a lower one is a personnummer)", s)
+	case !luhn(n):
+		ve.add(key, "%q fails the organisationsnummer checksum (Luhn); check the last digit", s)
+	}
+	return n, true
+}
+
+// normalizeOrgNumber strips one dash in the usual place (NNNNNN-NNNN) and
+// reports whether 10 digits remain.
+func normalizeOrgNumber(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if len(s) == 11 && s[6] == '-' {
+		s = s[:6] + s[7:]
+	}
+	if len(s) != 10 {
+		return "", false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return "", false
+		}
+	}
+	return s, true
+}
+
+// luhn checks the mod-10 check digit of a digit string.
+func luhn(digits string) bool {
+	sum := 0
+	double := false
+	for i := len(digits) - 1; i >= 0; i-- {
+		d := int(digits[i] - '0')
+		if double {
+			d *= 2
+			if d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+		double = !double
+	}
+	return sum%10 == 0
+}
+
+func normalizeFingerprint(s string) string {
+	return strings.ToLower(strings.ReplaceAll(strings.TrimSpace(s), ":", ""))
+}
+
+func checkHTTPURL(ve *ValidationError, key, s string) {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		ve.add(key, "%q is not an absolute http(s) URL; write e.g. \"https://www.exempel.se/\"", s)
+	}
+}
+
+// checkFile reports a set path that is not a readable regular file. Paths
+// are relative to the server's working directory.
+func checkFile(ve *ValidationError, key, path string) {
+	if path == "" {
+		return
+	}
+	f, err := os.Open(path)
+	if os.IsNotExist(err) {
+		ve.add(key, "%q does not exist; give the path of a PEM file (relative paths are from the working directory)", path)
+		return
+	}
+	if err != nil {
+		ve.add(key, "%q cannot be read (%v); check the path and its permissions", path, err)
+		return
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		ve.add(key, "%q is not a regular file; give the path of a PEM file", path)
+	}
+}

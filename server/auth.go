@@ -1,0 +1,141 @@
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"net/http"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/minaengagemang/me"
+)
+
+type clientKey struct{}
+
+func withClient(ctx context.Context, c me.Client) context.Context {
+	return context.WithValue(ctx, clientKey{}, c)
+}
+
+// clientFrom returns the authenticated client of a request.
+func clientFrom(ctx context.Context) (me.Client, bool) {
+	c, ok := ctx.Value(clientKey{}).(me.Client)
+	return c, ok
+}
+
+// authenticator identifies the system client behind a request: by its TLS
+// client certificate when it presents one that the configured CA verified,
+// else by HTTP Basic (client name and secret).
+type authenticator struct {
+	byName        map[string]me.Client
+	byFingerprint map[string]me.Client
+	bySubject     map[string]me.Client
+	// bcrypt is deliberately slow (~50 ms); verified Basic credentials are
+	// remembered for a while so that a portal's every call does not pay it.
+	mu       sync.Mutex
+	verified map[[32]byte]time.Time
+	ttl      time.Duration
+	now      func() time.Time
+}
+
+func newAuthenticator(clients []me.Client, now func() time.Time) *authenticator {
+	a := &authenticator{
+		byName:        map[string]me.Client{},
+		byFingerprint: map[string]me.Client{},
+		bySubject:     map[string]me.Client{},
+		verified:      map[[32]byte]time.Time{},
+		ttl:           5 * time.Minute,
+		now:           now,
+	}
+	for _, c := range clients {
+		a.byName[c.Name] = c
+		if c.CertFingerprint != "" {
+			a.byFingerprint[c.CertFingerprint] = c
+		}
+		if c.CertSubject != "" {
+			a.bySubject[c.CertSubject] = c
+		}
+	}
+	return a
+}
+
+// authenticate returns the client, or false with a reason safe to show.
+func (a *authenticator) authenticate(r *http.Request) (me.Client, string, bool) {
+	if r.TLS != nil && len(r.TLS.VerifiedChains) > 0 {
+		cert := r.TLS.PeerCertificates[0]
+		sum := sha256.Sum256(cert.Raw)
+		if c, ok := a.byFingerprint[hex.EncodeToString(sum[:])]; ok {
+			return c, "", true
+		}
+		if c, ok := a.bySubject[cert.Subject.String()]; ok {
+			return c, "", true
+		}
+		return me.Client{}, "the client certificate " + cert.Subject.String() + " is not configured for any client", false
+	}
+	name, secret, ok := r.BasicAuth()
+	if !ok {
+		return me.Client{}, "authentication required: present a client certificate or HTTP Basic credentials", false
+	}
+	c, known := a.byName[name]
+	if !known || c.SecretHash == "" {
+		// Spend the same time as for a wrong secret, so that timing does
+		// not tell which client names exist.
+		bcrypt.CompareHashAndPassword(dummyHash, []byte(secret))
+		return me.Client{}, "unknown client or wrong secret", false
+	}
+	if a.remembered(name, secret, c.SecretHash) {
+		return c, "", true
+	}
+	if bcrypt.CompareHashAndPassword([]byte(c.SecretHash), []byte(secret)) != nil {
+		return me.Client{}, "unknown client or wrong secret", false
+	}
+	a.remember(name, secret, c.SecretHash)
+	return c, "", true
+}
+
+var dummyHash = []byte("$2a$10$7EqJtq98hPqEX7fNZaFWoO5A0MeMkhvRl6q6/1wGbYxg2fSY9NnG.")
+
+func credentialKey(name, secret, hash string) [32]byte {
+	return sha256.Sum256([]byte(name + "\x00" + secret + "\x00" + hash))
+}
+
+func (a *authenticator) remembered(name, secret, hash string) bool {
+	key := credentialKey(name, secret, hash)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for k, until := range a.verified {
+		if subtle.ConstantTimeCompare(k[:], key[:]) == 1 {
+			return a.now().Before(until)
+		}
+	}
+	return false
+}
+
+func (a *authenticator) remember(name, secret, hash string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	now := a.now()
+	for k, until := range a.verified {
+		if !now.Before(until) {
+			delete(a.verified, k)
+		}
+	}
+	a.verified[credentialKey(name, secret, hash)] = now.Add(a.ttl)
+}
+
+// requireClient authenticates every request it passes on; others get 401.
+func (a *authenticator) requireClient(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, reason, ok := a.authenticate(r)
+		if !ok {
+			w.Header().Set("WWW-Authenticate", `Basic realm="Mina Engagemang", charset="UTF-8"`)
+			http.Error(w, reason, http.StatusUnauthorized)
+			return
+		}
+		requestInfoFrom(r.Context()).Client = c.Name
+		next.ServeHTTP(w, r.WithContext(withClient(r.Context(), c)))
+	})
+}
