@@ -43,7 +43,7 @@ func run(wsdlPath, dir string) error {
 	data := struct {
 		Package, Source, Server, PortType string
 		Operations                        []operation
-	}{pkg, filepath.ToSlash(wsdlPath), serverName(c.wsdl.PortTypes[0].Name), c.wsdl.PortTypes[0].Name, ops}
+	}{pkg, "wsdl/" + filepath.Base(wsdlPath), serverName(c.wsdl.PortTypes[0].Name), c.wsdl.PortTypes[0].Name, ops}
 	for name, tmpl := range map[string]*template.Template{"server.go": serverTmpl, "xsdtypes.go": xsdTypesTmpl} {
 		buf.Reset()
 		if err := tmpl.Execute(&buf, data); err != nil {

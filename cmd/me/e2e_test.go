@@ -1,0 +1,294 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/hex"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The end-to-end tests drive the real binary, built once.
+var meBinary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "me-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	meBinary = filepath.Join(dir, "me")
+	if out, err := exec.Command("go", "build", "-o", meBinary, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build me: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// startME runs `me serve` with the given configuration file and
+// environment, waits until it answers /healthz on addr, and stops it when
+// the test ends.
+func startME(t *testing.T, configFile, addr string, env ...string) (logs *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(meBinary, "serve", "--config", configFile)
+	cmd.Env = append(os.Environ(), env...)
+	logs = &bytes.Buffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-exited:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+		}
+	})
+	client := &http.Client{Timeout: time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-exited:
+			t.Fatalf("me serve exited: %v\n%s", err, logs)
+		default:
+		}
+		for _, scheme := range []string{"http", "https"} {
+			if resp, err := client.Get(scheme + "://" + addr + "/healthz"); err == nil {
+				resp.Body.Close()
+				return logs
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("me serve did not answer on %s\n%s", addr, logs)
+	return nil
+}
+
+func demoEnv(t *testing.T, addr string) []string {
+	return []string{"ME_HTTP_ADDR=" + addr, "ME_DATABASE_DSN=" + filepath.Join(t.TempDir(), "me.db"), "ME_LOG_FORMAT=json"}
+}
+
+// TestDemoServesContractsToZeep starts ME as `make run` does and has
+// python3-zeep, an independent SOAP stack, read every WSDL.
+func TestDemoServesContractsToZeep(t *testing.T) {
+	addr := freeAddr(t)
+	logs := startME(t, "../../config/demo.yaml", addr, demoEnv(t, addr)...)
+	operations := map[string][]string{
+		"portal": {"ListEServices", "GetEService", "CreateStartTicket", "ListCases", "GetCase", "MarkEventRead",
+			"GetAttachment", "SendMessageToHandler", "CreateCompletionTicket", "ArchiveCase", "GetCitizenProfile", "UpdateCitizenProfile"},
+		"catalog": {"PublishEService", "WithdrawEService", "ListOwnEServices"},
+		"etjanst": {"RedeemTicket", "ReportCompletion"},
+	}
+	for svc, ops := range operations {
+		url := "http://" + addr + "/soap/" + svc + "?wsdl"
+		out, err := exec.Command("/usr/bin/python3", "-m", "zeep", url).CombinedOutput()
+		if err != nil {
+			t.Fatalf("python3 -m zeep %s: %v (install Debian's python3-zeep)\n%s", url, err, out)
+		}
+		_, listed, found := strings.Cut(string(out), "Operations:")
+		if !found {
+			t.Fatalf("zeep lists no operations for %s:\n%s", svc, out)
+		}
+		for _, op := range ops {
+			if !strings.Contains(listed, op+"(") {
+				t.Errorf("zeep does not list %s.%s", svc, op)
+			}
+		}
+		if strings.Contains(string(out), "Traceback") || strings.Contains(string(out), "Unresolved") {
+			t.Errorf("zeep reports a problem with %s:\n%s", svc, out)
+		}
+	}
+	if !strings.Contains(logs.String(), `"msg":"published configured e-service"`) {
+		t.Errorf("the demo e-services were not published:\n%s", logs)
+	}
+}
+
+func TestRefusesNonLoopbackWithoutTLS(t *testing.T) {
+	_, port, _ := net.SplitHostPort(freeAddr(t))
+	cmd := exec.Command(meBinary, "serve", "--config", "../../config/demo.yaml")
+	cmd.Env = append(os.Environ(), "ME_HTTP_ADDR=0.0.0.0:"+port, "ME_DATABASE_DSN="+filepath.Join(t.TempDir(), "me.db"))
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("me serve on 0.0.0.0 without TLS started:\n%s", out)
+	}
+	if !strings.Contains(string(out), "not a loopback address") || !strings.Contains(string(out), "http.tls.cert_file") {
+		t.Errorf("the refusal does not say why and what to set:\n%s", out)
+	}
+}
+
+// TestMutualTLS serves with a client CA: a client without a certificate is
+// refused at the handshake; one with a configured certificate is the
+// client it was configured as, without any password.
+func TestMutualTLS(t *testing.T) {
+	dir := t.TempDir()
+	ca, caKey := newCA(t)
+	writePEM(t, filepath.Join(dir, "ca.pem"), "CERTIFICATE", ca.Raw)
+	serverCert := issue(t, ca, caKey, "localhost", x509.ExtKeyUsageServerAuth, filepath.Join(dir, "server"))
+	_ = serverCert
+	clientCert := issue(t, ca, caKey, "demo-catalog", x509.ExtKeyUsageClientAuth, filepath.Join(dir, "client"))
+	fingerprint := sha256.Sum256(clientCert.Raw)
+
+	addr := freeAddr(t)
+	cfg := fmt.Sprintf(`
+http:
+  addr: %s
+  tls:
+    cert_file: %s/server.crt
+    key_file: %s/server.key
+    client_ca_file: %s/ca.pem
+    require_client_cert: true
+database:
+  dsn: %s/me.db
+organisations:
+  - number: "2120009994"
+    name: Demo kommun
+clients:
+  - name: cert-catalog
+    organisation: "2120009994"
+    role: catalog
+    cert_fingerprint: %s
+`, addr, dir, dir, dir, dir, hex.EncodeToString(fingerprint[:]))
+	cfgFile := filepath.Join(dir, "me.yaml")
+	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(ca)
+
+	cmd := exec.Command(meBinary, "serve", "--config", cfgFile)
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() })
+
+	call := func(certs []tls.Certificate) (*http.Response, error) {
+		client := &http.Client{Timeout: 3 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, Certificates: certs, ServerName: "localhost"}}}
+		body := `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><ListOwnEServices xmlns="http://minaengagemang.se/catalog/v1"/></s:Body></s:Envelope>`
+		req, _ := http.NewRequestWithContext(context.Background(), "POST", "https://"+addr+"/soap/catalog", strings.NewReader(body))
+		req.Header.Set("Content-Type", "text/xml; charset=utf-8")
+		return client.Do(req)
+	}
+	withCert, err := tls.LoadX509KeyPair(filepath.Join(dir, "client.crt"), filepath.Join(dir, "client.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var resp *http.Response
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if resp, err = call([]tls.Certificate{withCert}); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatalf("a client with a configured certificate: %v\n%s", err, logs.String())
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "ListOwnEServicesResponse") {
+		t.Errorf("a client with a configured certificate got %d:\n%s", resp.StatusCode, body)
+	}
+	if _, err := call(nil); err == nil {
+		t.Error("a client without a certificate was served")
+	}
+	if !strings.Contains(logs.String(), `"client":"cert-catalog"`) {
+		t.Errorf("the request log does not name the certificate's client:\n%s", logs.String())
+	}
+}
+
+func TestValidateSignals(t *testing.T) {
+	good, _ := filepath.Glob("../../docs/examples/signal-*.xml")
+	if len(good) < 4 {
+		t.Fatalf("want example signals, found %v", good)
+	}
+	out, err := exec.Command(meBinary, append([]string{"validate"}, good...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("me validate on the examples: %v\n%s", err, out)
+	}
+	cmd := exec.Command(meBinary, "validate", "../../docs/examples/invalid/signal-broken.xml")
+	out, err = cmd.CombinedOutput()
+	if cmd.ProcessState.ExitCode() != 1 {
+		t.Fatalf("me validate on a broken signal: exit %d (%v); want 1\n%s", cmd.ProcessState.ExitCode(), err, out)
+	}
+	for _, line := range []string{":27:", ":52:", ":100:"} {
+		if !strings.Contains(string(out), "signal-broken.xml"+line) {
+			t.Errorf("me validate does not report the error on line %s:\n%s", strings.Trim(line, ":"), out)
+		}
+	}
+}
+
+func newCA(t *testing.T) (*x509.Certificate, *ecdsa.PrivateKey) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "ME test CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	return cert, key
+}
+
+// issue makes a certificate signed by ca and writes PATH.crt and PATH.key.
+func issue(t *testing.T, ca *x509.Certificate, caKey *ecdsa.PrivateKey, cn string, usage x509.ExtKeyUsage, path string) *x509.Certificate {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
+	tmpl := &x509.Certificate{SerialNumber: serial, Subject: pkix.Name{CommonName: cn, SerialNumber: "2120009994"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{usage},
+		DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, _ := x509.MarshalECPrivateKey(key)
+	writePEM(t, path+".crt", "CERTIFICATE", der)
+	writePEM(t, path+".key", "EC PRIVATE KEY", keyDER)
+	cert, _ := x509.ParseCertificate(der)
+	return cert
+}
+
+func writePEM(t *testing.T, path, typ string, der []byte) {
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
