@@ -292,3 +292,29 @@ func writePEM(t *testing.T, path, typ string, der []byte) {
 		t.Fatal(err)
 	}
 }
+
+func TestMigrateAppliesOnce(t *testing.T) {
+	env := append(os.Environ(), "ME_DATABASE_DSN="+filepath.Join(t.TempDir(), "me.db"))
+	for i, want := range []string{"sqlite: 1 migration(s) applied", "sqlite: 0 migration(s) applied"} {
+		cmd := exec.Command(meBinary, "migrate", "--config", "../../config/demo.yaml")
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), want) {
+			t.Errorf("me migrate, run %d: %v\n%s\nwant %q", i+1, err, out, want)
+		}
+	}
+}
+
+func TestBadConfigurationNamesTheKey(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "me.yaml")
+	os.WriteFile(cfg, []byte("database:\n  driver: oracle\nclients:\n  - name: x\n    organisation: \"2120009994\"\n    role: admin\n"), 0o600)
+	out, err := exec.Command(meBinary, "serve", "--config", cfg).CombinedOutput()
+	if err == nil {
+		t.Fatalf("me serve started with a bad configuration:\n%s", out)
+	}
+	for _, key := range []string{"database.driver", "clients[0].role"} {
+		if !strings.Contains(string(out), key) {
+			t.Errorf("the error does not name %s:\n%s", key, out)
+		}
+	}
+}
