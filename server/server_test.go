@@ -30,7 +30,7 @@ const (
 
 // testServer runs ME's handler on a real listener with its store on driver,
 // two organisations and a client of every role.
-func testServer(t *testing.T, driver string) (*httptest.Server, *store.Store) {
+func testServer(t testing.TB, driver string) (*httptest.Server, *store.Store) {
 	t.Helper()
 	ctx := context.Background()
 	hash, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.MinCost)
