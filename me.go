@@ -136,3 +136,152 @@ func ErrorCode(err error) Code {
 
 // ErrNotFound is returned by the store when a row does not exist.
 var ErrNotFound = errors.New("not found")
+
+// CaseStatus is where a case (ärende) stands.
+type CaseStatus string
+
+const (
+	CaseReceived        CaseStatus = "received"        // inkommet
+	CaseInProgress      CaseStatus = "inProgress"      // under handläggning
+	CaseAwaitingCitizen CaseStatus = "awaitingCitizen" // väntar på komplettering
+	CaseDecided         CaseStatus = "decided"         // beslutat
+	CaseClosed          CaseStatus = "closed"          // avslutat
+)
+
+// ActionType is what a citizen can do with an event.
+type ActionType string
+
+const (
+	ActionDownload ActionType = "download" // download an attachment
+	ActionMessage  ActionType = "message"  // write to the case handler
+	ActionComplete ActionType = "complete" // complete the application (komplettering) in an e-service
+	ActionArchive  ActionType = "archive"  // archive the closed case
+)
+
+// ActionState says whether an action can still be taken.
+type ActionState string
+
+const (
+	ActionAvailable ActionState = "available"
+	ActionDone      ActionState = "done"
+)
+
+// PostalAddress is a citizen's postal address.
+type PostalAddress struct {
+	CareOf, Street, PostalCode, City, Country string
+}
+
+// Citizen is a citizen (medborgare) as a signal names them.
+type Citizen struct {
+	PersonalIdentityNumber string // personnummer, 12 digits
+	GivenName, Surname     string
+	Address                *PostalAddress
+}
+
+// Handler is the case handler (handläggare). Email is never shown to the
+// citizen or a portal; ME uses it to forward the citizen's messages.
+type Handler struct {
+	Name, Email string
+}
+
+// Case is a citizen's case (ärende) at an organisation. ID is ME's;
+// ExternalID is the case system's own, unique within the organisation.
+type Case struct {
+	ID                 string
+	OrganisationNumber string
+	ExternalID         string
+	CaseNumber         string // ärendenummer/diarienummer as the citizen knows it
+	Title              LocalizedText
+	Status             CaseStatus
+	Handler            Handler
+	Citizens           []string // personnummer of the citizens the case concerns
+	Created, Updated   time.Time
+}
+
+// Attachment is a file attached to an event.
+type Attachment struct {
+	ID        string // ME's id
+	SignalID  string // the id the signal gave it, which its actions refer to
+	FileName  string
+	MediaType string
+	Size      int64
+	Content   []byte
+}
+
+// Action is something the citizen can do with an event (åtgärd).
+type Action struct {
+	ID         string // ME's id
+	ExternalID string // the case system's id, when it gave one
+	Type       ActionType
+	Label      LocalizedText
+	State      ActionState
+	DoneAt     *time.Time
+	// download: the attachment, by the id the signal gave it and by ME's id.
+	AttachmentSignalID string
+	AttachmentID       string
+	// complete: the e-service that handles the completion (komplettering),
+	// the last day, and the case system's data for it as raw XML.
+	EServiceID           string
+	EServiceOrganisation string
+	DueDate              string // YYYY-MM-DD, empty when none
+	CompletionData       string
+}
+
+// Event is one event (händelse) on a case.
+type Event struct {
+	ID          string // ME's id
+	CaseID      string
+	ExternalID  string // the case system's id, unique within the case
+	Time        time.Time
+	Title, Text LocalizedText
+	Notify      bool // notify the citizens by SMS/e-mail
+	FromCitizen bool // made by the citizen's own action
+	Attachments []Attachment
+	Actions     []Action
+	Created     time.Time
+}
+
+// Signal is what a case-management system tells ME in one SHS message: one
+// event on one case, and who the case concerns.
+type Signal struct {
+	Case     Case // ID, Citizens, Created and Updated are ME's to set
+	Citizens []Citizen
+	Event    Event // IDs are ME's to set
+}
+
+// SHSMessage is a received SHS message as ME keeps it: the label's
+// addressing and the whole message as it arrived, for audit and replay.
+type SHSMessage struct {
+	TxID, CorrID, ContentID string
+	From, To, Product       string // organisation numbers and product id, without the urn:X-shs: prefix
+	SequenceType            string
+	TransferType            string
+	Client                  string // the authenticated client that sent it
+	LocalID                 string // ME's id of the message
+	Arrival                 time.Time
+	Raw                     []byte
+}
+
+// SignalReceipt says what storing a signal did.
+type SignalReceipt struct {
+	TxID      string
+	LocalID   string
+	Arrival   time.Time // of the first arrival, for a duplicate
+	CaseID    string
+	EventID   string
+	Duplicate bool // the tx.id was seen before: nothing was changed
+	// DuplicateEvent: a new tx.id carried an event the case already has;
+	// the message was kept, nothing else changed.
+	DuplicateEvent bool
+}
+
+// Rejection is an SHS message ME refused, kept with its reason.
+type Rejection struct {
+	ID       int64
+	Received time.Time
+	TxID     string // when the label could be read
+	Client   string
+	Code     string // the SHS error code, e.g. IllegalDatapartContent
+	Reason   string
+	Raw      []byte
+}

@@ -37,6 +37,7 @@ type Config struct {
 	Database         Database       `mapstructure:"database"`
 	Log              Log            `mapstructure:"log"`
 	Tickets          Tickets        `mapstructure:"tickets"`
+	SHS              SHS            `mapstructure:"shs"`
 	OrganisationList []Organisation `mapstructure:"organisations"`
 	ClientList       []Client       `mapstructure:"clients"`
 	EServiceList     []EService     `mapstructure:"eservices"`
@@ -83,6 +84,20 @@ type Tickets struct {
 	Lifetime      time.Duration `mapstructure:"lifetime"`
 	PurgeInterval time.Duration `mapstructure:"purge_interval"`
 }
+
+// SHS configures the receiver of case-system signals (POST /shs/rs).
+type SHS struct {
+	// Product is ME's signal product type id (produkttyp): an SHS message
+	// to ME must name it, with or without the urn:X-shs: prefix.
+	Product            string `mapstructure:"product"`
+	NodeID             string `mapstructure:"node_id"` // sent as X-shs-nodeid
+	MaxMessageBytes    int64  `mapstructure:"max_message_bytes"`
+	MaxAttachments     int    `mapstructure:"max_attachments"`
+	MaxAttachmentBytes int64  `mapstructure:"max_attachment_bytes"`
+}
+
+// DefaultSHSProduct is ME's signal product id unless configured otherwise.
+const DefaultSHSProduct = "6f3c5a2e-8b1d-4e7a-9c0f-2d4b6a8e1c37"
 
 // Organisation is an organisation entry. Number may carry a dash
 // (NNNNNN-NNNN); Load returns it without.
@@ -182,6 +197,8 @@ func Default() *Config {
 		Database: Database{Driver: "sqlite", DSN: "data/me.db"},
 		Log:      Log{Level: "info", Format: "auto"},
 		Tickets:  Tickets{Lifetime: 120 * time.Second, PurgeInterval: time.Minute},
+		SHS: SHS{Product: DefaultSHSProduct, NodeID: "minaengagemang", MaxMessageBytes: 20 << 20,
+			MaxAttachments: 20, MaxAttachmentBytes: 10 << 20},
 	}
 }
 

@@ -75,6 +75,7 @@ func (c *Config) Validate() error {
 	c.Database.validate(&ve)
 	c.Log.validate(&ve)
 	c.Tickets.validate(&ve)
+	c.SHS.validate(&ve)
 
 	// Numbers that parse are "declared" even with a bad checksum, so a
 	// typo is reported once, at the organisation, not at every reference.
@@ -354,5 +355,24 @@ func checkFile(ve *ValidationError, key, path string) {
 	defer f.Close()
 	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
 		ve.add(key, "%q is not a regular file; give the path of a PEM file", path)
+	}
+}
+
+func (s *SHS) validate(ve *ValidationError) {
+	id := strings.TrimPrefix(strings.ToLower(s.Product), "urn:x-shs:")
+	if id == "" || strings.ContainsAny(id, " \t\r\n") {
+		ve.add("shs.product", "%q is not a product id; use the id your SHS agreement names, e.g. %q", s.Product, DefaultSHSProduct)
+	}
+	if s.NodeID == "" || strings.ContainsAny(s.NodeID, " \t\r\n") {
+		ve.add("shs.node_id", "%q must be a non-empty token without spaces, e.g. \"minaengagemang\"", s.NodeID)
+	}
+	if s.MaxMessageBytes < 1024 {
+		ve.add("shs.max_message_bytes", "%d is too small; use at least 1024, e.g. 20971520 (20 MiB)", s.MaxMessageBytes)
+	}
+	if s.MaxAttachments < 0 || s.MaxAttachments > 20 {
+		ve.add("shs.max_attachments", "%d is out of range; use 0 to 20 (the signal schema allows 20)", s.MaxAttachments)
+	}
+	if s.MaxAttachmentBytes < 1 || s.MaxAttachmentBytes > s.MaxMessageBytes {
+		ve.add("shs.max_attachment_bytes", "%d is out of range; use 1 to shs.max_message_bytes (%d)", s.MaxAttachmentBytes, s.MaxMessageBytes)
 	}
 }
