@@ -285,3 +285,31 @@ type Rejection struct {
 	Reason   string
 	Raw      []byte
 }
+
+// Luhn checks the mod-10 control digit of a digit string, as
+// organisationsnummer and personnummer carry it.
+func Luhn(digits string) bool {
+	sum := 0
+	double := false
+	for i := len(digits) - 1; i >= 0; i-- {
+		d := int(digits[i] - '0')
+		if d < 0 || d > 9 {
+			return false
+		}
+		if double {
+			d *= 2
+			if d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+		double = !double
+	}
+	return len(digits) > 0 && sum%10 == 0
+}
+
+// ValidOrganisationNumber reports whether n is a 10-digit
+// organisationsnummer: third digit 2 or more, and a valid control digit.
+func ValidOrganisationNumber(n string) bool {
+	return len(n) == 10 && n[2] >= '2' && Luhn(n)
+}

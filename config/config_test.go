@@ -462,8 +462,8 @@ func TestOrgNumber(t *testing.T) {
 	}
 	for _, tt := range tests {
 		got, ok := normalizeOrgNumber(tt.in)
-		if got != tt.want || ok != tt.shape || (ok && luhn(got) != tt.luhn) {
-			t.Errorf("%q: got %q %v luhn %v, want %q %v %v", tt.in, got, ok, ok && luhn(got), tt.want, tt.shape, tt.luhn)
+		if got != tt.want || ok != tt.shape || (ok && me.Luhn(got) != tt.luhn) {
+			t.Errorf("%q: got %q %v luhn %v, want %q %v %v", tt.in, got, ok, ok && me.Luhn(got), tt.want, tt.shape, tt.luhn)
 		}
 	}
 }

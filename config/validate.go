@@ -284,7 +284,7 @@ func checkOrgNumber(ve *ValidationError, key, s string) (string, bool) {
 		return "", false
 	case n[2] < '2':
 		ve.add(key, "%q is not an organisationsnummer: the third digit must be 2 or more (a lower one is a personnummer)", s)
-	case !luhn(n):
+	case !me.Luhn(n):
 		ve.add(key, "%q fails the organisationsnummer checksum (Luhn); check the last digit", s)
 	}
 	return n, true
@@ -306,24 +306,6 @@ func normalizeOrgNumber(s string) (string, bool) {
 		}
 	}
 	return s, true
-}
-
-// luhn checks the mod-10 check digit of a digit string.
-func luhn(digits string) bool {
-	sum := 0
-	double := false
-	for i := len(digits) - 1; i >= 0; i-- {
-		d := int(digits[i] - '0')
-		if double {
-			d *= 2
-			if d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-		double = !double
-	}
-	return sum%10 == 0
 }
 
 func normalizeFingerprint(s string) string {
