@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"math"
 	"path"
 	"slices"
 	"strconv"
@@ -77,10 +78,17 @@ func loadMigrations(driver string) ([]migration, error) {
 // Migrate applies the migrations not yet recorded in schema_migrations,
 // each in its own transaction, and returns how many it applied.
 func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
+	return s.migrateTo(ctx, math.MaxInt)
+}
+
+// migrateTo is Migrate up to and including version last (tests start from
+// an older schema with it).
+func (s *Store) migrateTo(ctx context.Context, last int) (applied int, err error) {
 	ms, err := loadMigrations(s.driver)
 	if err != nil {
 		return 0, fmt.Errorf("store: migrate: %w", err)
 	}
+	ms = slices.DeleteFunc(ms, func(m migration) bool { return m.version > last })
 	createTable := createSchemaMigrationsSQLite
 	if s.driver == DriverPostgres {
 		createTable = createSchemaMigrationsPostgres

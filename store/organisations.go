@@ -21,7 +21,7 @@ func (r organisationRow) organisation() me.Organisation {
 
 // SyncOrganisations makes the organisations table match the configuration:
 // every given organisation is inserted or updated, and those no longer
-// listed are deleted unless a client or e-service still refers to them.
+// listed are deleted unless a client, e-service or case still refers to them.
 func (s *Store) SyncOrganisations(ctx context.Context, orgs []me.Organisation) error {
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		listed := make(map[string]bool, len(orgs))
@@ -44,7 +44,8 @@ func (s *Store) SyncOrganisations(ctx context.Context, orgs []me.Organisation) e
 		err := tx.SelectContext(ctx, &unreferenced, `
 			SELECT number FROM organisations o
 			WHERE NOT EXISTS (SELECT 1 FROM clients c WHERE c.organisation_number = o.number)
-			  AND NOT EXISTS (SELECT 1 FROM eservices e WHERE e.organisation_number = o.number)`)
+			  AND NOT EXISTS (SELECT 1 FROM eservices e WHERE e.organisation_number = o.number)
+			  AND NOT EXISTS (SELECT 1 FROM cases k WHERE k.organisation_number = o.number)`)
 		if err != nil {
 			return err
 		}

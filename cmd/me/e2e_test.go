@@ -295,7 +295,7 @@ func writePEM(t *testing.T, path, typ string, der []byte) {
 
 func TestMigrateAppliesOnce(t *testing.T) {
 	env := append(os.Environ(), "ME_DATABASE_DSN="+filepath.Join(t.TempDir(), "me.db"))
-	for i, want := range []string{"sqlite: 1 migration(s) applied", "sqlite: 0 migration(s) applied"} {
+	for i, want := range []string{"sqlite: 2 migration(s) applied", "sqlite: 0 migration(s) applied"} {
 		cmd := exec.Command(meBinary, "migrate", "--config", "../../config/demo.yaml")
 		cmd.Env = env
 		out, err := cmd.CombinedOutput()
