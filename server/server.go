@@ -52,7 +52,7 @@ func New(cfg *config.Config, st *store.Store, log *logrus.Logger, opts Options) 
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	schemas, err := xsd.Load(xsd.Portal, xsd.Catalog, xsd.EService)
+	schemas, err := xsd.Load(xsd.Portal, xsd.Catalog, xsd.EService, xsd.SHSLabel, xsd.Signal)
 	if err != nil {
 		return nil, err
 	}
@@ -80,6 +80,16 @@ func New(cfg *config.Config, st *store.Store, log *logrus.Logger, opts Options) 
 		mux.Handle("POST /soap/"+name, auth.requireClient(h))
 		mux.Handle("GET /soap/"+name, s.serveWSDL(name))
 	}
+	caseSystems := map[string][]me.Client{}
+	for _, c := range cfg.Clients() {
+		if c.Role == me.RoleCaseSystem {
+			caseSystems[c.OrganisationNumber] = append(caseSystems[c.OrganisationNumber], c)
+		}
+	}
+	mux.Handle("POST /shs/rs", auth.requireClient(&shsReceiver{
+		cfg: cfg.SHS, store: st, log: log, labelSchema: schemas[xsd.SHSLabel], signalSchema: schemas[xsd.Signal],
+		organisations: orgs, caseSystems: caseSystems, now: opts.Now,
+	}))
 	mux.Handle("GET /wsdl/", http.StripPrefix("/wsdl/", http.FileServerFS(wsdl.Files())))
 	mux.Handle("GET /xsd/", http.StripPrefix("/xsd/", http.FileServerFS(xsd.Files())))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })

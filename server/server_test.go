@@ -47,6 +47,8 @@ func testServer(t testing.TB, driver string) (*httptest.Server, *store.Store) {
 		{Name: "catalog-a", Organisation: orgA, Role: "catalog"},
 		{Name: "catalog-b", Organisation: orgB, Role: "catalog"},
 		{Name: "etjanst-a", Organisation: orgA, Role: "etjanst"},
+		{Name: "cases-a", Organisation: orgA, Role: "casesystem"},
+		{Name: "cases-b", Organisation: orgB, Role: "casesystem"},
 	} {
 		c.SecretHash = config.Secret(hash)
 		cfg.ClientList = append(cfg.ClientList, c)

@@ -80,7 +80,7 @@ func (s *Store) RecordSignal(ctx context.Context, msg me.SHSMessage, sig me.Sign
 
 func recordSignal(ctx context.Context, tx *sqlx.Tx, msg me.SHSMessage, sig me.Signal, now time.Time) (me.SignalReceipt, error) {
 	now = dbTime(now)
-	if r, err := shsReceipt(ctx, tx, msg.TxID); err == nil {
+	if r, err := shsReceipt(ctx, tx, tx.Rebind, msg.TxID); err == nil {
 		return r, nil
 	} else if !errors.Is(err, sql.ErrNoRows) {
 		return me.SignalReceipt{}, fmt.Errorf("find message: %w", err)
@@ -155,8 +155,19 @@ func recordSignal(ctx context.Context, tx *sqlx.Tx, msg me.SHSMessage, sig me.Si
 	return r, nil
 }
 
+// SHSReceipt returns the receipt of the stored message with this tx.id,
+// as a repeat of it is answered (Duplicate set), or an error wrapping
+// me.ErrNotFound. It does not read the message itself.
+func (s *Store) SHSReceipt(ctx context.Context, txID string) (me.SignalReceipt, error) {
+	r, err := shsReceipt(ctx, s.db, s.db.Rebind, txID)
+	if err != nil {
+		return me.SignalReceipt{}, fmt.Errorf("store: get SHS receipt %s: %w", txID, notFound(err))
+	}
+	return r, nil
+}
+
 // shsReceipt returns the receipt of a stored message, or sql.ErrNoRows.
-func shsReceipt(ctx context.Context, tx *sqlx.Tx, txID string) (me.SignalReceipt, error) {
+func shsReceipt(ctx context.Context, q sqlx.QueryerContext, rebind func(string) string, txID string) (me.SignalReceipt, error) {
 	var row struct {
 		LocalID        string         `db:"local_id"`
 		Arrival        timestamp      `db:"arrival"`
@@ -164,7 +175,7 @@ func shsReceipt(ctx context.Context, tx *sqlx.Tx, txID string) (me.SignalReceipt
 		EventID        sql.NullString `db:"event_id"`
 		DuplicateEvent bool           `db:"duplicate_event"`
 	}
-	err := tx.GetContext(ctx, &row, tx.Rebind(`
+	err := sqlx.GetContext(ctx, q, &row, rebind(`
 		SELECT local_id, arrival, case_id, event_id, duplicate_event
 		FROM shs_messages WHERE tx_id = ?`), txID)
 	if err != nil {

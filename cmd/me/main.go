@@ -3,6 +3,8 @@
 //	me serve    [--config FILE]   run the server (migrates the store first)
 //	me migrate  [--config FILE]   apply database migrations and exit
 //	me validate FILE...           check signal files against the published XSD
+//	me shs send FILE...           send signal files to ME over SHS (--watch DIR)
+//	me signals --rejected         list the SHS messages ME refused
 //	me version                    print the version and contract versions
 package main
 
@@ -26,6 +28,8 @@ commands:
   serve    [--config FILE]   run the server; migrates the store first
   migrate  [--config FILE]   apply database migrations and exit
   validate FILE...           check case-system signal files against xsd/signal.xsd
+  shs send FILE...           send signal files to ME over SHS; --watch DIR to pick them up
+  signals --rejected         list the SHS messages ME refused, with their reasons
   version                    print ME's version and its contract versions
 
 The configuration file is --config, else $ME_CONFIG; every key can be
@@ -54,6 +58,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = migrate(ctx, args[1:], stdout, stderr)
 	case "validate":
 		return validate(args[1:], stdout, stderr)
+	case "shs":
+		return shsCommand(ctx, args[1:], stdout, stderr)
+	case "signals":
+		err = signals(ctx, args[1:], stdout, stderr)
 	case "version":
 		err = printVersion(stdout)
 	case "help", "-h", "--help":

@@ -1,0 +1,353 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/minaengagemang/me"
+	"github.com/minaengagemang/me/config"
+	"github.com/minaengagemang/me/server/shs"
+	"github.com/minaengagemang/me/store"
+	"github.com/minaengagemang/me/xsd"
+)
+
+// shsReceiver is POST /shs/rs: it takes a case system's SHS message, checks
+// its label and sender, validates its signal and stores it exactly once,
+// answering as an SHS node does (Inera Axel's behaviour is the reference).
+type shsReceiver struct {
+	cfg           config.SHS
+	store         *store.Store
+	log           *logrus.Logger
+	labelSchema   *xsd.Schema
+	signalSchema  *xsd.Schema
+	organisations map[string]me.Organisation
+	caseSystems   map[string][]me.Client // by organisation number
+	now           func() time.Time
+}
+
+// shsArrivalLayout is how X-shs-arrivaldate is written (Axel's format).
+const shsArrivalLayout = "2006-01-02T15:04:05"
+
+func (h *shsReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	info := requestInfoFrom(ctx)
+	info.Operation = "shs"
+	client, _ := clientFrom(ctx)
+	received := h.now().UTC()
+
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.MaxMessageBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			h.reject(ctx, w, received, client, "", body, shs.Errorf(shs.IllegalMessageStructure,
+				"the message exceeds %d bytes, the largest this ME accepts (shs.max_message_bytes)", h.cfg.MaxMessageBytes))
+			return
+		}
+		h.reject(ctx, w, received, client, "", body, shs.Errorf(shs.IllegalMessageStructure, "reading the message: %v", err))
+		return
+	}
+	if client.Role != me.RoleCaseSystem {
+		h.reject(ctx, w, received, client, "", body, shs.Errorf(shs.IllegalSender,
+			"client %q has role %s; only clients with role casesystem may send signals", client.Name, client.Role))
+		return
+	}
+	msg, err := shs.Parse(body, r.Header.Get("Content-Type"), h.labelSchema,
+		shs.Limits{MaxParts: h.cfg.MaxAttachments + 1, MaxPartBytes: h.cfg.MaxMessageBytes})
+	if err != nil {
+		h.reject(ctx, w, received, client, "", body, err)
+		return
+	}
+	label := msg.Label
+	if err := h.checkLabel(r, client, label); err != nil {
+		h.reject(ctx, w, received, client, label.TxID, body, err)
+		return
+	}
+	if label.SequenceType == "adm" {
+		// confirm and error messages from other nodes: nothing to store.
+		entry := h.log.WithFields(logrus.Fields{"tx_id": label.TxID, "corr_id": label.CorrID, "from": label.From.OrgNumber(), "product": label.Product.ID()})
+		if m := msg.Management; m != nil && m.Error != nil {
+			entry = entry.WithFields(logrus.Fields{"about_corr_id": m.CorrID, "error_code": m.Error.Code, "error_info": m.Error.Info})
+		} else if m != nil {
+			entry = entry.WithFields(logrus.Fields{"about_corr_id": m.CorrID, "confirmation": m.Confirmation != nil})
+		}
+		entry.Info("shs: adm message received")
+		h.accepted(w, label, me.SignalReceipt{TxID: label.TxID, LocalID: shs.NewID(), Arrival: received})
+		return
+	}
+
+	// A repeated tx.id answers as the first arrival did, whatever it holds.
+	if first, err := h.store.SHSReceipt(ctx, label.TxID); err == nil {
+		h.answer(w, r, label, first)
+		return
+	} else if !errors.Is(err, me.ErrNotFound) {
+		h.fail(w, r, err)
+		return
+	}
+
+	sig, err := h.signal(ctx, client, msg)
+	if err != nil {
+		h.reject(ctx, w, received, client, label.TxID, body, err)
+		return
+	}
+	receipt, err := h.store.RecordSignal(ctx, me.SHSMessage{
+		TxID: label.TxID, CorrID: label.CorrID, ContentID: label.Content.ID,
+		From: label.From.OrgNumber(), To: label.To.OrgNumber(), Product: label.Product.ID(),
+		SequenceType: label.SequenceType, TransferType: label.TransferType,
+		Client: client.Name, Arrival: received, Raw: body,
+	}, sig, received)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.log.WithFields(logrus.Fields{"tx_id": receipt.TxID, "case_id": receipt.CaseID, "event_id": receipt.EventID,
+		"duplicate": receipt.Duplicate, "duplicate_event": receipt.DuplicateEvent, "request_id": info.ID}).Info("shs: signal stored")
+	h.answer(w, r, label, receipt)
+}
+
+// answer acknowledges a stored message: 202 for asynch, a reply message
+// with the receipt for synch.
+func (h *shsReceiver) answer(w http.ResponseWriter, r *http.Request, l shs.Label, rc me.SignalReceipt) {
+	if l.TransferType == "synch" {
+		h.reply(w, r, l, rc)
+		return
+	}
+	h.accepted(w, l, rc)
+}
+
+// checkLabel applies ME's rules to a schema-valid label.
+func (h *shsReceiver) checkLabel(r *http.Request, client me.Client, l shs.Label) error {
+	if l.To == nil || l.To.OrgNumber() == "" {
+		return shs.Errorf(shs.MissingDeliveryAddress, "the label has no receiver (to); address the message to the organisation's organisationsnummer, e.g. urn:X-shs:%s", client.OrganisationNumber)
+	}
+	if _, ok := h.organisations[l.To.OrgNumber()]; !ok {
+		return shs.Errorf(shs.UnknownReceiver, "receiver %s is not an organisation served by this ME", l.To.Value)
+	}
+	if l.From == nil || l.From.OrgNumber() == "" {
+		return shs.Errorf(shs.UnknownSender, "the label has no sender (from); send from your organisation's organisationsnummer, e.g. urn:X-shs:%s", client.OrganisationNumber)
+	}
+	from := l.From.OrgNumber()
+	if len(h.caseSystems[from]) == 0 {
+		return shs.Errorf(shs.UnknownSender, "sender %s is not a case system configured in this ME", l.From.Value)
+	}
+	if client.OrganisationNumber != from {
+		return shs.Errorf(shs.IllegalSender, "client %q belongs to organisation %s and may not send as %s", client.Name, client.OrganisationNumber, from)
+	}
+	if cert := verifiedCert(r); cert != nil && !certNamesOrganisation(cert, from) && client.CertFingerprint == "" && client.CertSubject == "" {
+		return shs.Errorf(shs.IllegalSender, "the client certificate's serialNumber %q does not name the sender %s", cert.Subject.SerialNumber, from)
+	}
+	if l.SequenceType == "adm" {
+		return nil
+	}
+	if !sameProduct(l.Product.ID(), h.cfg.Product) {
+		return shs.Errorf(shs.UnknownProductType, "product %s is not ME's signal product; send product urn:X-shs:%s", l.Product.Value, strings.TrimPrefix(h.cfg.Product, "urn:X-shs:"))
+	}
+	if l.SequenceType != "event" && l.SequenceType != "request" {
+		return shs.Errorf(shs.IllegalMessageStructure, "sequence-type %s cannot carry a signal; send event (asynch) or request (synch)", l.SequenceType)
+	}
+	return nil
+}
+
+func verifiedCert(r *http.Request) *x509.Certificate {
+	if r.TLS == nil || len(r.TLS.VerifiedChains) == 0 {
+		return nil
+	}
+	return r.TLS.PeerCertificates[0]
+}
+
+// certNamesOrganisation reports whether the certificate's subject
+// serialNumber (OID 2.5.4.5) carries the organisation number, as Swedish
+// organisation certificates do (sometimes with a country prefix or suffix).
+func certNamesOrganisation(cert *x509.Certificate, org string) bool {
+	digits := strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, cert.Subject.SerialNumber)
+	return strings.Contains(digits, org)
+}
+
+func sameProduct(a, b string) bool {
+	strip := func(s string) string {
+		s = strings.ToLower(strings.TrimSpace(s))
+		return strings.TrimPrefix(s, "urn:x-shs:")
+	}
+	return strip(a) == strip(b)
+}
+
+// signal validates the message's one data part against the signal schema
+// and ME's rules, and decodes it.
+func (h *shsReceiver) signal(ctx context.Context, client me.Client, msg *shs.Message) (me.Signal, error) {
+	if len(msg.Parts) != 1 {
+		return me.Signal{}, shs.Errorf(shs.IllegalMessageStructure, "the message has %d data parts; a signal message has exactly one, the signal XML", len(msg.Parts))
+	}
+	doc := msg.Parts[0].Data
+	if hasDTD(doc) {
+		return me.Signal{}, shs.Errorf(shs.IllegalDatapartContent, "the signal carries a DOCTYPE or entity declaration; signals must not (remove it: ME never loads DTDs or expands entities)")
+	}
+	if err := h.signalSchema.Validate(doc); err != nil {
+		var errs xsd.Errors
+		if errors.As(err, &errs) {
+			lines := make([]string, len(errs))
+			for i, e := range errs {
+				lines[i] = e.Error()
+			}
+			return me.Signal{}, shs.Errorf(shs.IllegalDatapartContent, "the signal does not validate against signal.xsd (check it offline with `me validate FILE`):\n%s", strings.Join(lines, "\n"))
+		}
+		return me.Signal{}, err
+	}
+	sig, err := parseSignal(doc)
+	if err != nil {
+		return me.Signal{}, err
+	}
+	if sig.Case.OrganisationNumber != client.OrganisationNumber {
+		return me.Signal{}, shs.Errorf(shs.IllegalSender, "the signal's case belongs to organisation %s, but the sender is organisation %s; a case system may only write its own organisation's cases",
+			sig.Case.OrganisationNumber, client.OrganisationNumber)
+	}
+	if n := len(sig.Event.Attachments); n > h.cfg.MaxAttachments {
+		return me.Signal{}, shs.Errorf(shs.IllegalDatapartContent, "the event has %d attachments; at most %d are accepted (shs.max_attachments)", n, h.cfg.MaxAttachments)
+	}
+	for _, a := range sig.Event.Attachments {
+		if a.Size > h.cfg.MaxAttachmentBytes {
+			return me.Signal{}, shs.Errorf(shs.IllegalDatapartContent, "attachment %q is %d bytes; at most %d are accepted (shs.max_attachment_bytes)", a.SignalID, a.Size, h.cfg.MaxAttachmentBytes)
+		}
+	}
+	for _, a := range sig.Event.Actions {
+		if a.Type == me.ActionComplete && !me.ValidOrganisationNumber(a.EServiceOrganisation) {
+			return me.Signal{}, shs.Errorf(shs.IllegalDatapartContent, "complete action: organisationNumber %s fails the organisationsnummer check", a.EServiceOrganisation)
+		}
+		if a.Type == me.ActionMessage && sig.Case.Handler.Email == "" {
+			// The handler's address may have come with an earlier signal.
+			c, err := h.store.CaseByExternalID(ctx, sig.Case.OrganisationNumber, sig.Case.ExternalID)
+			if err != nil && !errors.Is(err, me.ErrNotFound) {
+				return me.Signal{}, err
+			}
+			if c.Handler.Email == "" {
+				return me.Signal{}, shs.Errorf(shs.IllegalDatapartContent, "the event offers a message action, but ME has no e-mail address for the case handler; send case/handler/email")
+			}
+		}
+	}
+	return sig, nil
+}
+
+// accepted answers 202 as an SHS node does for an asynch message.
+func (h *shsReceiver) accepted(w http.ResponseWriter, l shs.Label, rc me.SignalReceipt) {
+	h.shsHeaders(w, l, rc)
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusAccepted)
+	io.WriteString(w, rc.TxID)
+}
+
+func (h *shsReceiver) shsHeaders(w http.ResponseWriter, l shs.Label, rc me.SignalReceipt) {
+	hd := w.Header()
+	hd.Set("X-shs-txid", rc.TxID)
+	hd.Set("X-shs-corrid", l.CorrID)
+	hd.Set("X-shs-contentid", l.Content.ID)
+	hd.Set("X-shs-localid", rc.LocalID)
+	hd.Set("X-shs-nodeid", h.cfg.NodeID)
+	hd.Set("X-shs-arrivaldate", rc.Arrival.UTC().Format(shsArrivalLayout))
+	dup := "no"
+	if rc.Duplicate {
+		dup = "yes"
+	}
+	hd.Set("X-shs-duplicatemsg", dup)
+}
+
+// receipt is the document a synch reply carries.
+type receipt struct {
+	XMLName        xml.Name `xml:"http://minaengagemang.se/signal/v1 receipt"`
+	TxID           string   `xml:"txId"`
+	CaseID         string   `xml:"caseId"`
+	EventID        string   `xml:"eventId"`
+	Duplicate      bool     `xml:"duplicate"`
+	DuplicateEvent bool     `xml:"duplicateEvent"`
+	Arrival        string   `xml:"arrival"`
+}
+
+// reply answers a synch message with an SHS reply message whose one data
+// part is ME's receipt: the case and event the signal went to.
+func (h *shsReceiver) reply(w http.ResponseWriter, r *http.Request, l shs.Label, rc me.SignalReceipt) {
+	doc, err := xml.MarshalIndent(receipt{TxID: rc.TxID, CaseID: rc.CaseID, EventID: rc.EventID, Duplicate: rc.Duplicate,
+		DuplicateEvent: rc.DuplicateEvent, Arrival: rc.Arrival.UTC().Format(time.RFC3339)}, "", "  ")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	doc = append([]byte(xml.Header), doc...)
+	out := shs.Label{
+		Version: "1.2", TxID: shs.NewID(), CorrID: l.CorrID, TransferType: "synch", MessageType: "simple",
+		DocumentType: "simple", SequenceType: "reply", Status: l.Status,
+		From: &shs.Party{Value: l.To.Value, CommonName: "Mina Engagemang"}, To: &shs.Party{Value: l.From.Value},
+		Product:  l.Product,
+		Datetime: h.now().UTC().Format(shsArrivalLayout),
+		Content:  shs.Content{ID: shs.NewID(), Data: []shs.DataInfo{{DatapartType: "xml", Filename: "receipt.xml"}}},
+	}
+	body, contentType, err := shs.Build(out, []shs.Part{{Info: out.Content.Data[0], ContentType: "text/xml; charset=UTF-8", FileName: "receipt.xml", Data: doc}})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.shsHeaders(w, l, rc)
+	w.Header().Set("Content-Type", contentType)
+	w.WriteHeader(http.StatusOK)
+	w.Write(body)
+}
+
+// reject answers an SHS error (400, X-shs-errorcode) and keeps the message
+// with its reason. Anything that is not an SHS error is ME's own failure.
+func (h *shsReceiver) reject(ctx context.Context, w http.ResponseWriter, received time.Time, client me.Client, txID string, raw []byte, err error) {
+	var se *shs.Error
+	if !errors.As(err, &se) {
+		h.log.WithError(err).WithField("request_id", requestInfoFrom(ctx).ID).Error("shs: receive failed")
+		http.Error(w, "ME failed to receive the message; nothing was stored. Send it again later, or quote reference "+requestInfoFrom(ctx).ID+" to ME's administrator.", http.StatusInternalServerError)
+		return
+	}
+	requestInfoFrom(ctx).Fault = string(se.Code)
+	// The rejection record must outlive a client that hung up.
+	recCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if _, err := h.store.RecordRejection(recCtx, me.Rejection{Received: received, TxID: txID, Client: client.Name, Code: string(se.Code), Reason: se.Text, Raw: raw}); err != nil {
+		h.log.WithError(err).Error("shs: keeping the rejected message failed")
+	}
+	h.log.WithFields(logrus.Fields{"tx_id": txID, "code": se.Code, "client": client.Name}).Warn("shs: message rejected")
+	w.Header().Set("X-shs-errorcode", string(se.Code))
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusBadRequest)
+	fmt.Fprintln(w, se.Text)
+}
+
+// fail answers 500 without detail: ME could not store the message, and the
+// sender must send it again.
+func (h *shsReceiver) fail(w http.ResponseWriter, r *http.Request, err error) {
+	id := requestInfoFrom(r.Context()).ID
+	h.log.WithError(err).WithField("request_id", id).Error("shs: receive failed")
+	http.Error(w, "ME failed to store the message; nothing was stored. Send it again later, or quote reference "+id+" to ME's administrator.", http.StatusInternalServerError)
+}
+
+// hasDTD reports whether the document declares a DOCTYPE (and with it
+// possibly entities) before its root element.
+func hasDTD(doc []byte) bool {
+	d := xml.NewDecoder(bytes.NewReader(doc))
+	for {
+		tok, err := d.RawToken()
+		if err != nil {
+			return false // not well-formed: the schema validation says why
+		}
+		switch tok.(type) {
+		case xml.Directive:
+			return true
+		case xml.StartElement:
+			return false
+		}
+	}
+}

@@ -1,0 +1,374 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/minaengagemang/me"
+	"github.com/minaengagemang/me/config"
+	"github.com/minaengagemang/me/server/shs"
+	"github.com/minaengagemang/me/store"
+	"github.com/minaengagemang/me/xsd"
+)
+
+// exampleSignal is docs/examples/signal-all-actions.xml: a case of orgA
+// with two citizens, an event with two attachments and all four actions.
+func exampleSignal(t testing.TB) []byte {
+	t.Helper()
+	b, err := os.ReadFile("../docs/examples/signal-all-actions.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// shsMessage is how a case system's SHS client sends a signal.
+type shsMessage struct {
+	txID, from, to, product, transfer string
+	client                            string
+	signal                            []byte
+}
+
+func (m shsMessage) withDefaults() shsMessage {
+	if m.txID == "" {
+		m.txID = shs.NewID()
+	}
+	if m.from == "" {
+		m.from = orgA
+	}
+	if m.to == "" {
+		m.to = orgA
+	}
+	if m.product == "" {
+		m.product = config.DefaultSHSProduct
+	}
+	if m.transfer == "" {
+		m.transfer = "asynch"
+	}
+	if m.client == "" {
+		m.client = "cases-a"
+	}
+	return m
+}
+
+func postSHS(t testing.TB, ts *httptest.Server, m shsMessage) *http.Response {
+	t.Helper()
+	m = m.withDefaults()
+	seq := "event"
+	if m.transfer == "synch" {
+		seq = "request"
+	}
+	label := shs.Label{Version: "1.2", TxID: m.txID, CorrID: m.txID, TransferType: m.transfer, MessageType: "simple", DocumentType: "simple",
+		SequenceType: seq, Status: "production", From: &shs.Party{Value: "urn:X-shs:" + m.from, CommonName: "Ärendesystemet"}, To: &shs.Party{Value: "urn:X-shs:" + m.to},
+		Product: shs.Product{Value: "urn:X-shs:" + m.product}, Datetime: "2026-11-26T10:00:00",
+		Content: shs.Content{ID: shs.NewID(), Data: []shs.DataInfo{{DatapartType: "xml", Filename: "signal.xml"}}}}
+	body, ct, err := shs.Build(label, []shs.Part{{Info: label.Content.Data[0], ContentType: "text/xml; charset=UTF-8", FileName: "signal.xml", Data: m.signal}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return postRaw(t, ts, m.client, ct, body)
+}
+
+func postRaw(t testing.TB, ts *httptest.Server, client, contentType string, body []byte) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest("POST", ts.URL+"/shs/rs", bytes.NewReader(body))
+	req.Header.Set("Content-Type", contentType)
+	req.SetBasicAuth(client, pw)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+func readBody(resp *http.Response) string {
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return string(b)
+}
+
+func TestSignalIsStoredExactlyOnce(t *testing.T) {
+	forEachDriver(t, func(t *testing.T, driver string) {
+		ts, st := testServer(t, driver)
+		ctx := context.Background()
+		signal := exampleSignal(t)
+
+		resp := postSHS(t, ts, shsMessage{txID: "tx-first", signal: signal})
+		body := readBody(resp)
+		if resp.StatusCode != http.StatusAccepted || body != "tx-first" {
+			t.Fatalf("first signal: %d %q", resp.StatusCode, body)
+		}
+		for _, h := range []string{"X-shs-txid", "X-shs-corrid", "X-shs-contentid", "X-shs-localid", "X-shs-nodeid", "X-shs-arrivaldate"} {
+			if resp.Header.Get(h) == "" {
+				t.Errorf("202 without %s", h)
+			}
+		}
+		if resp.Header.Get("X-shs-duplicatemsg") != "no" {
+			t.Errorf("X-shs-duplicatemsg = %q; want no", resp.Header.Get("X-shs-duplicatemsg"))
+		}
+		arrival := resp.Header.Get("X-shs-arrivaldate")
+
+		c, err := st.CaseByExternalID(ctx, orgA, "BN-2026-000123")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Status != me.CaseDecided || c.CaseNumber != "BN 2026-000123" || len(c.Citizens) != 2 || c.Handler.Email != "anna.lindqvist@kommun.example" {
+			t.Errorf("case = %+v", c)
+		}
+		events, err := st.CaseEvents(ctx, c.ID)
+		if err != nil || len(events) != 1 {
+			t.Fatalf("events = %d, %v; want 1", len(events), err)
+		}
+		e := events[0]
+		if e.Title.SV != "Beslut om bygglov – kontrollplan behövs" || !e.Notify {
+			t.Errorf("event = %+v", e)
+		}
+		if len(e.Attachments) != 2 {
+			t.Fatalf("attachments = %d; want 2", len(e.Attachments))
+		}
+		want, _ := base64.StdEncoding.DecodeString("S29udHJvbGxwbGFuIGbDtnIgdGlsbGJ5Z2duYWQKMS4gR3J1bmRsw6RnZ25pbmcKMi4gQsOkcmFuZGUga29uc3RydWt0aW9uCg==")
+		if a := e.Attachments[1]; a.FileName != "förslag till kontrollplan.txt" || !bytes.Equal(a.Content, want) || a.Size != int64(len(want)) {
+			t.Errorf("second attachment = %q, %d bytes; want the exact bytes sent", a.FileName, len(a.Content))
+		}
+		var types []string
+		for _, a := range e.Actions {
+			types = append(types, string(a.Type))
+			switch a.Type {
+			case me.ActionDownload:
+				if a.AttachmentID == "" {
+					t.Errorf("download action %s names no attachment", a.ExternalID)
+				}
+			case me.ActionComplete:
+				if a.EServiceID != "bygglov-kontrollplan" || a.EServiceOrganisation != orgB || a.DueDate != "2026-04-15" ||
+					!strings.Contains(a.CompletionData, `xmlns:bl="urn:example:kommun:bygglov:1"`) || !strings.Contains(a.CompletionData, "Solrosen 4") {
+					t.Errorf("complete action = %+v", a)
+				}
+			}
+		}
+		if got := strings.Join(types, ","); got != "download,download,complete,message,archive" {
+			t.Errorf("actions = %s", got)
+		}
+		outbox, err := st.Outbox(ctx)
+		if err != nil || len(outbox) != 2 {
+			t.Errorf("outbox = %d rows, %v; want one per citizen", len(outbox), err)
+		}
+
+		// The same message again: the same answer, nothing changed.
+		resp = postSHS(t, ts, shsMessage{txID: "tx-first", signal: signal})
+		readBody(resp)
+		if resp.StatusCode != http.StatusAccepted || resp.Header.Get("X-shs-duplicatemsg") != "yes" || resp.Header.Get("X-shs-arrivaldate") != arrival {
+			t.Errorf("repeated tx.id: %d duplicatemsg=%q arrival %q (first %q)", resp.StatusCode, resp.Header.Get("X-shs-duplicatemsg"), resp.Header.Get("X-shs-arrivaldate"), arrival)
+		}
+		// The same event under a new tx.id: kept, but no second event.
+		resp = postSHS(t, ts, shsMessage{txID: "tx-again", signal: signal})
+		readBody(resp)
+		if resp.StatusCode != http.StatusAccepted {
+			t.Errorf("same event, new tx.id: %d", resp.StatusCode)
+		}
+		if events, _ := st.CaseEvents(ctx, c.ID); len(events) != 1 {
+			t.Errorf("same event under a new tx.id made %d events", len(events))
+		}
+		if outbox, _ := st.Outbox(ctx); len(outbox) != 2 {
+			t.Errorf("same event under a new tx.id queued %d notifications", len(outbox))
+		}
+		// A second event appends.
+		second := bytes.Replace(signal, []byte("BN-2026-000123-H5"), []byte("BN-2026-000123-H6"), 1)
+		second = bytes.Replace(second, []byte("<status>decided</status>"), []byte("<status>closed</status>"), 1)
+		resp = postSHS(t, ts, shsMessage{signal: second})
+		if resp.StatusCode != http.StatusAccepted {
+			t.Fatalf("second event: %d %s", resp.StatusCode, readBody(resp))
+		}
+		readBody(resp)
+		events, _ = st.CaseEvents(ctx, c.ID)
+		c, _ = st.CaseByExternalID(ctx, orgA, "BN-2026-000123")
+		if len(events) != 2 || c.Status != me.CaseClosed {
+			t.Errorf("after a second event: %d events, status %s; want 2, closed", len(events), c.Status)
+		}
+		if n, _ := st.CountSHSMessages(ctx); n != 3 {
+			t.Errorf("%d SHS messages kept; want 3 distinct tx.ids", n)
+		}
+	})
+}
+
+func TestSynchSignalGetsAReceipt(t *testing.T) {
+	ts, st := testServer(t, "sqlite")
+	resp := postSHS(t, ts, shsMessage{transfer: "synch", signal: exampleSignal(t)})
+	body := readBody(resp)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("synch: %d %s", resp.StatusCode, body)
+	}
+	schemas, err := xsd.Load(xsd.SHSLabel, xsd.Signal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeAll(schemas)
+	reply, err := shs.Parse([]byte(body), resp.Header.Get("Content-Type"), schemas[xsd.SHSLabel], shs.Limits{})
+	if err != nil {
+		t.Fatalf("the reply is not an SHS message: %v", err)
+	}
+	if reply.Label.SequenceType != "reply" || len(reply.Parts) != 1 {
+		t.Fatalf("reply label %+v with %d parts", reply.Label, len(reply.Parts))
+	}
+	if err := schemas[xsd.Signal].Validate(reply.Parts[0].Data); err != nil {
+		t.Errorf("the receipt does not validate against signal.xsd: %v\n%s", err, reply.Parts[0].Data)
+	}
+	var rc receipt
+	xml.Unmarshal(reply.Parts[0].Data, &rc)
+	c, _ := st.CaseByExternalID(context.Background(), orgA, "BN-2026-000123")
+	if rc.CaseID == "" || rc.CaseID != c.ID || rc.EventID == "" {
+		t.Errorf("receipt %+v; want case %s", rc, c.ID)
+	}
+}
+
+func closeAll(m map[string]*xsd.Schema) {
+	for _, s := range m {
+		s.Close()
+	}
+}
+
+func TestBadSignalsAreRejectedAndKept(t *testing.T) {
+	forEachDriver(t, func(t *testing.T, driver string) {
+		ts, st := testServer(t, driver)
+		ctx := context.Background()
+		good := exampleSignal(t)
+		replace := func(old, new string) []byte { return bytes.Replace(good, []byte(old), []byte(new), 1) }
+		axel := func(name string) []byte {
+			b, err := os.ReadFile(filepath.Join("shs/testdata/axel", name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return b
+		}
+		tests := []struct {
+			name     string
+			msg      shsMessage
+			raw      []byte // sent as is instead of msg
+			wantCode string
+		}{
+			{name: "another organisation's case", msg: shsMessage{client: "cases-b", from: orgB, signal: good}, wantCode: "IllegalSender"},
+			{name: "from another organisation than the client's", msg: shsMessage{from: orgB, signal: good}, wantCode: "IllegalSender"},
+			{name: "unknown sender", msg: shsMessage{from: "5565317129", signal: good}, wantCode: "UnknownSender"},
+			{name: "unknown receiver", msg: shsMessage{to: "5565317129", signal: good}, wantCode: "UnknownReceiver"},
+			{name: "unknown product", msg: shsMessage{product: "00000000-0000-0000-0000-000000000000", signal: good}, wantCode: "UnknownProductType"},
+			{name: "invalid personnummer", msg: shsMessage{signal: replace("191212121212", "191212121213")}, wantCode: "IllegalDatapartContent"},
+			{name: "XSD-invalid signal", msg: shsMessage{signal: replace("<status>decided</status>", "<status>pending</status>")}, wantCode: "IllegalDatapartContent"},
+			{name: "XXE in the signal", msg: shsMessage{signal: replace(`<?xml version="1.0" encoding="UTF-8"?>`,
+				`<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE signal [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>`)}, wantCode: "IllegalDatapartContent"},
+			{name: "billion laughs in the signal", msg: shsMessage{signal: replace(`<?xml version="1.0" encoding="UTF-8"?>`,
+				`<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE signal [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>`)}, wantCode: "IllegalDatapartContent"},
+			{name: "XXE in the label", raw: bytes.Replace(axel("shsTextMessage.mime"), []byte(`<!DOCTYPE shs.label SYSTEM "shs-label-1.2.dtd">`),
+				[]byte(`<!DOCTYPE shs.label [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>`), 1), wantCode: "IllegalMessageStructure"},
+			{name: "oversized body", raw: append(axel("shsTextMessage.mime"), bytes.Repeat([]byte("x"), 21<<20)...), wantCode: "IllegalMessageStructure"},
+			{name: "truncated message (Axel)", raw: axel("shsTextMessageBroken.mime"), wantCode: "IllegalMessageStructure"},
+			{name: "totally broken message (Axel)", raw: axel("shsTextMessageTotallyBroken.mime"), wantCode: "IllegalMessageStructure"},
+			{name: "a message for another node (Axel)", raw: axel("shsTextMessage.mime"), wantCode: "UnknownReceiver"},
+			{name: "a portal client", msg: shsMessage{client: "portal-a", signal: good}, wantCode: "IllegalSender"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				var resp *http.Response
+				if tt.raw != nil {
+					resp = postRaw(t, ts, "cases-a", "message/rfc822", tt.raw)
+				} else {
+					resp = postSHS(t, ts, tt.msg)
+				}
+				body := readBody(resp)
+				if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("X-shs-errorcode") != tt.wantCode {
+					t.Errorf("%d %s %q; want 400 %s", resp.StatusCode, resp.Header.Get("X-shs-errorcode"), body, tt.wantCode)
+				}
+				if strings.TrimSpace(body) == "" {
+					t.Error("the refusal does not say what is wrong")
+				}
+			})
+		}
+		if n, _ := st.CountSHSMessages(ctx); n != 0 {
+			t.Errorf("%d messages stored from refused ones", n)
+		}
+		if _, err := st.CaseByExternalID(ctx, orgA, "BN-2026-000123"); err == nil {
+			t.Error("a case was written from a refused message")
+		}
+		rejections, err := st.Rejections(ctx, 100)
+		if err != nil || len(rejections) != len(tests) {
+			t.Errorf("%d rejections kept, %v; want %d", len(rejections), err, len(tests))
+		}
+	})
+}
+
+// TestConcurrentSenders has 10 senders post 200 signals each, a tenth of
+// them repeating another sender's tx.id at the same time, into 20 shared
+// cases: every 202 is stored once, nothing twice, nothing lost.
+func TestConcurrentSenders(t *testing.T) {
+	if testing.Short() {
+		t.Skip("2,000 signals per database")
+	}
+	forEachDriver(t, func(t *testing.T, driver string) {
+		ts, st := testServer(t, driver)
+		ctx := context.Background()
+		template := exampleSignal(t)
+		signalFor := func(k int) []byte {
+			s := bytes.Replace(template, []byte("BN-2026-000123-H5"), []byte(fmt.Sprintf("E-%d", k)), 1)
+			return bytes.Replace(s, []byte("<externalId>BN-2026-000123</externalId>"), []byte(fmt.Sprintf("<externalId>C-%d</externalId>", k%20)), 1)
+		}
+		const senders, perSender = 10, 200
+		var (
+			wg       sync.WaitGroup
+			mu       sync.Mutex
+			failures []string
+			distinct = map[int]bool{}
+		)
+		for g := 0; g < senders; g++ {
+			wg.Add(1)
+			go func(g int) {
+				defer wg.Done()
+				for i := 0; i < perSender; i++ {
+					k := g*perSender + i
+					if i%10 == 0 && g > 0 {
+						k = (g-1)*perSender + i // the previous sender's message, racing it
+					}
+					mu.Lock()
+					distinct[k] = true
+					mu.Unlock()
+					resp := postSHS(t, ts, shsMessage{txID: fmt.Sprintf("tx-%d", k), signal: signalFor(k)})
+					body := readBody(resp)
+					if resp.StatusCode != http.StatusAccepted {
+						mu.Lock()
+						failures = append(failures, fmt.Sprintf("tx-%d: %d %s", k, resp.StatusCode, body))
+						mu.Unlock()
+					}
+				}
+			}(g)
+		}
+		wg.Wait()
+		if len(failures) > 0 {
+			t.Fatalf("%d of %d not accepted, e.g. %s", len(failures), senders*perSender, failures[0])
+		}
+		if n, _ := st.CountSHSMessages(ctx); n != len(distinct) {
+			t.Errorf("%d messages stored; want %d distinct tx.ids", n, len(distinct))
+		}
+		events := 0
+		for c := 0; c < 20; c++ {
+			cs, err := st.CaseByExternalID(ctx, orgA, fmt.Sprintf("C-%d", c))
+			if err != nil {
+				t.Fatalf("case C-%d: %v", c, err)
+			}
+			ev, _ := st.CaseEvents(ctx, cs.ID)
+			events += len(ev)
+		}
+		if events != len(distinct) {
+			t.Errorf("%d events stored; want %d", events, len(distinct))
+		}
+	})
+}
+
+var _ = store.DriverSQLite
