@@ -72,7 +72,12 @@ func (a *authenticator) authenticate(r *http.Request) (me.Client, string, bool) 
 		if c, ok := a.bySubject[cert.Subject.String()]; ok {
 			return c, "", true
 		}
-		return me.Client{}, "the client certificate " + cert.Subject.String() + " is not configured for any client", false
+		// A verified certificate no client is configured with: the client
+		// may still name itself by Basic (the SHS receiver then checks the
+		// certificate's organisation number against the sender).
+		if _, _, ok := r.BasicAuth(); !ok {
+			return me.Client{}, "the client certificate " + cert.Subject.String() + " is not configured for any client", false
+		}
 	}
 	name, secret, ok := r.BasicAuth()
 	if !ok {

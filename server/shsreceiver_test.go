@@ -3,6 +3,8 @@ package server
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/xml"
 	"fmt"
@@ -18,6 +20,7 @@ import (
 	"github.com/minaengagemang/me"
 	"github.com/minaengagemang/me/config"
 	"github.com/minaengagemang/me/server/shs"
+	"github.com/minaengagemang/me/server/testpki"
 	"github.com/minaengagemang/me/store"
 	"github.com/minaengagemang/me/xsd"
 )
@@ -372,3 +375,48 @@ func TestConcurrentSenders(t *testing.T) {
 }
 
 var _ = store.DriverSQLite
+
+// TestSenderCertificateMustNameTheSender serves SHS over mutual TLS: the
+// organisation number in the client certificate's serialNumber must be the
+// label's from.
+func TestSenderCertificateMustNameTheSender(t *testing.T) {
+	plain, _ := testServer(t, "sqlite")
+	ca := testpki.NewCA(t)
+	ts := httptest.NewUnstartedServer(plain.Config.Handler)
+	ts.TLS = &tls.Config{ClientCAs: ca.Pool(), ClientAuth: tls.VerifyClientCertIfGiven,
+		Certificates: []tls.Certificate{ca.Issue(t, "localhost", "", x509.ExtKeyUsageServerAuth)}}
+	ts.StartTLS()
+	defer ts.Close()
+
+	for _, tt := range []struct {
+		serialNumber string
+		wantStatus   int
+		wantCode     string
+	}{
+		{"SE" + orgA + "-0001", http.StatusAccepted, ""},
+		{orgB, http.StatusBadRequest, "IllegalSender"},
+	} {
+		client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ca.Pool(),
+			Certificates: []tls.Certificate{ca.Issue(t, "Ärendesystemet", tt.serialNumber, x509.ExtKeyUsageClientAuth)}}}}
+		m := shsMessage{signal: exampleSignal(t)}.withDefaults()
+		label := shs.Label{Version: "1.2", TxID: shs.NewID(), CorrID: shs.NewID(), SequenceType: "event",
+			From: &shs.Party{Value: "urn:X-shs:" + orgA, CommonName: "Ärendesystemet"}, To: &shs.Party{Value: "urn:X-shs:" + orgA},
+			Product: shs.Product{Value: m.product}, Datetime: "2026-11-26T10:00:00",
+			Content: shs.Content{ID: shs.NewID(), Data: []shs.DataInfo{{DatapartType: "xml"}}}}
+		body, ct, err := shs.Build(label, []shs.Part{{ContentType: "text/xml", FileName: "signal.xml", Data: m.signal}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, _ := http.NewRequest("POST", ts.URL+"/shs/rs", bytes.NewReader(body))
+		req.Header.Set("Content-Type", ct)
+		req.SetBasicAuth("cases-a", pw)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := readBody(resp)
+		if resp.StatusCode != tt.wantStatus || resp.Header.Get("X-shs-errorcode") != tt.wantCode {
+			t.Errorf("certificate serialNumber %s: %d %s %q; want %d %s", tt.serialNumber, resp.StatusCode, resp.Header.Get("X-shs-errorcode"), text, tt.wantStatus, tt.wantCode)
+		}
+	}
+}

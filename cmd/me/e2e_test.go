@@ -3,18 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/hex"
-	"encoding/pem"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -23,6 +17,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/minaengagemang/me/server/testpki"
 )
 
 // The end-to-end tests drive the real binary, built once.
@@ -153,12 +149,12 @@ func TestRefusesNonLoopbackWithoutTLS(t *testing.T) {
 // client it was configured as, without any password.
 func TestMutualTLS(t *testing.T) {
 	dir := t.TempDir()
-	ca, caKey := newCA(t)
-	writePEM(t, filepath.Join(dir, "ca.pem"), "CERTIFICATE", ca.Raw)
-	serverCert := issue(t, ca, caKey, "localhost", x509.ExtKeyUsageServerAuth, filepath.Join(dir, "server"))
-	_ = serverCert
-	clientCert := issue(t, ca, caKey, "demo-catalog", x509.ExtKeyUsageClientAuth, filepath.Join(dir, "client"))
-	fingerprint := sha256.Sum256(clientCert.Raw)
+	ca := testpki.NewCA(t)
+	ca.WritePEM(t, filepath.Join(dir, "ca.pem"))
+	testpki.WriteKeyPair(t, ca.Issue(t, "localhost", "", x509.ExtKeyUsageServerAuth), filepath.Join(dir, "server"))
+	clientCert := ca.Issue(t, "demo-catalog", demoOrg, x509.ExtKeyUsageClientAuth)
+	testpki.WriteKeyPair(t, clientCert, filepath.Join(dir, "client"))
+	fingerprint := sha256.Sum256(clientCert.Leaf.Raw)
 
 	addr := freeAddr(t)
 	cfg := fmt.Sprintf(`
@@ -184,8 +180,7 @@ clients:
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	roots := x509.NewCertPool()
-	roots.AddCert(ca)
+	roots := ca.Pool()
 
 	cmd := exec.Command(meBinary, "serve", "--config", cfgFile)
 	var logs bytes.Buffer
@@ -245,76 +240,6 @@ func TestValidateSignals(t *testing.T) {
 	for _, line := range []string{":27:", ":52:", ":100:"} {
 		if !strings.Contains(string(out), "signal-broken.xml"+line) {
 			t.Errorf("me validate does not report the error on line %s:\n%s", strings.Trim(line, ":"), out)
-		}
-	}
-}
-
-func newCA(t *testing.T) (*x509.Certificate, *ecdsa.PrivateKey) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "ME test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
-	return cert, key
-}
-
-// issue makes a certificate signed by ca and writes PATH.crt and PATH.key.
-func issue(t *testing.T, ca *x509.Certificate, caKey *ecdsa.PrivateKey, cn string, usage x509.ExtKeyUsage, path string) *x509.Certificate {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
-	tmpl := &x509.Certificate{SerialNumber: serial, Subject: pkix.Name{CommonName: cn, SerialNumber: "2120009994"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{usage},
-		DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, _ := x509.MarshalECPrivateKey(key)
-	writePEM(t, path+".crt", "CERTIFICATE", der)
-	writePEM(t, path+".key", "EC PRIVATE KEY", keyDER)
-	cert, _ := x509.ParseCertificate(der)
-	return cert
-}
-
-func writePEM(t *testing.T, path, typ string, der []byte) {
-	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func TestMigrateAppliesOnce(t *testing.T) {
-	env := append(os.Environ(), "ME_DATABASE_DSN="+filepath.Join(t.TempDir(), "me.db"))
-	for i, want := range []string{"sqlite: 2 migration(s) applied", "sqlite: 0 migration(s) applied"} {
-		cmd := exec.Command(meBinary, "migrate", "--config", "../../config/demo.yaml")
-		cmd.Env = env
-		out, err := cmd.CombinedOutput()
-		if err != nil || !strings.Contains(string(out), want) {
-			t.Errorf("me migrate, run %d: %v\n%s\nwant %q", i+1, err, out, want)
-		}
-	}
-}
-
-func TestBadConfigurationNamesTheKey(t *testing.T) {
-	cfg := filepath.Join(t.TempDir(), "me.yaml")
-	os.WriteFile(cfg, []byte("database:\n  driver: oracle\nclients:\n  - name: x\n    organisation: \"2120009994\"\n    role: admin\n"), 0o600)
-	out, err := exec.Command(meBinary, "serve", "--config", cfg).CombinedOutput()
-	if err == nil {
-		t.Fatalf("me serve started with a bad configuration:\n%s", out)
-	}
-	for _, key := range []string{"database.driver", "clients[0].role"} {
-		if !strings.Contains(string(out), key) {
-			t.Errorf("the error does not name %s:\n%s", key, out)
 		}
 	}
 }
