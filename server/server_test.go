@@ -30,7 +30,7 @@ const (
 
 // testServer runs ME's handler on a real listener with its store on driver,
 // two organisations and a client of every role.
-func testServer(t testing.TB, driver string) (*httptest.Server, *store.Store) {
+func testServer(t testing.TB, driver string, configure ...func(*config.Config)) (*httptest.Server, *store.Store) {
 	t.Helper()
 	ctx := context.Background()
 	hash, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.MinCost)
@@ -52,6 +52,9 @@ func testServer(t testing.TB, driver string) (*httptest.Server, *store.Store) {
 	} {
 		c.SecretHash = config.Secret(hash)
 		cfg.ClientList = append(cfg.ClientList, c)
+	}
+	for _, f := range configure {
+		f(cfg)
 	}
 	st := storetest.Open(t, driver)
 	if err := st.SyncOrganisations(ctx, cfg.Organisations()); err != nil {

@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -418,5 +419,63 @@ func TestSenderCertificateMustNameTheSender(t *testing.T) {
 		if resp.StatusCode != tt.wantStatus || resp.Header.Get("X-shs-errorcode") != tt.wantCode {
 			t.Errorf("certificate serialNumber %s: %d %s %q; want %d %s", tt.serialNumber, resp.StatusCode, resp.Header.Get("X-shs-errorcode"), text, tt.wantStatus, tt.wantCode)
 		}
+	}
+}
+
+func TestAttachmentLimits(t *testing.T) {
+	ts, _ := testServer(t, "sqlite", func(c *config.Config) {
+		c.SHS.MaxAttachments = 1
+	})
+	resp := postSHS(t, ts, shsMessage{signal: exampleSignal(t)})
+	body := readBody(resp)
+	if resp.StatusCode != 400 || resp.Header.Get("X-shs-errorcode") != "IllegalDatapartContent" || !strings.Contains(body, "shs.max_attachments") {
+		t.Errorf("two attachments with max_attachments 1: %d %s %q", resp.StatusCode, resp.Header.Get("X-shs-errorcode"), body)
+	}
+	ts, _ = testServer(t, "sqlite", func(c *config.Config) {
+		c.SHS.MaxAttachmentBytes = 100
+	})
+	resp = postSHS(t, ts, shsMessage{signal: exampleSignal(t)})
+	body = readBody(resp)
+	if resp.StatusCode != 400 || resp.Header.Get("X-shs-errorcode") != "IllegalDatapartContent" || !strings.Contains(body, "shs.max_attachment_bytes") {
+		t.Errorf("a 700-byte attachment with max_attachment_bytes 100: %d %s %q", resp.StatusCode, resp.Header.Get("X-shs-errorcode"), body)
+	}
+}
+
+// TestAdmMessagesAreAcceptedAndLogged sends Axel's adm error message
+// addressed to ME: accepted, nothing stored.
+func TestAdmMessagesAreAcceptedAndLogged(t *testing.T) {
+	ts, st := testServer(t, "sqlite")
+	raw, err := os.ReadFile("shs/testdata/axel/shsErrorMessage.mime")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lbl := regexpReplace(raw, `<from([^>]*)>[^<]*</from>`, `<from$1>urn:X-shs:`+orgA+`</from>`)
+	lbl = regexpReplace(lbl, `<to([^>]*)>[^<]*</to>`, `<to$1>urn:X-shs:`+orgA+`</to>`)
+	resp := postRaw(t, ts, "cases-a", "message/rfc822", lbl)
+	body := readBody(resp)
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("adm error message: %d %s %q", resp.StatusCode, resp.Header.Get("X-shs-errorcode"), body)
+	}
+	if n, _ := st.CountSHSMessages(context.Background()); n != 0 {
+		t.Errorf("an adm message stored %d signal messages", n)
+	}
+}
+
+func regexpReplace(b []byte, pattern, repl string) []byte {
+	return regexp.MustCompile(pattern).ReplaceAll(b, []byte(repl))
+}
+
+// TestStoreFailureIsNot202: when the store fails, the sender must learn
+// that nothing was stored, and see no internals.
+func TestStoreFailureIsNot202(t *testing.T) {
+	ts, st := testServer(t, "sqlite")
+	st.Close()
+	resp := postSHS(t, ts, shsMessage{signal: exampleSignal(t)})
+	body := readBody(resp)
+	if resp.StatusCode != http.StatusInternalServerError || strings.Contains(body, "goroutine") || strings.Contains(body, "sql") {
+		t.Errorf("store down: %d %q; want 500 without internals", resp.StatusCode, body)
+	}
+	if !strings.Contains(body, "nothing was stored") {
+		t.Errorf("the 500 does not tell the sender to send again: %q", body)
 	}
 }
