@@ -313,3 +313,64 @@ func Luhn(digits string) bool {
 func ValidOrganisationNumber(n string) bool {
 	return len(n) == 10 && n[2] >= '2' && Luhn(n)
 }
+
+// Language is a language ME writes to a citizen in.
+type Language string
+
+const (
+	Swedish Language = "sv"
+	English Language = "en"
+)
+
+// NotificationChannel is how a citizen wants to be told that something
+// happened.
+type NotificationChannel string
+
+const (
+	NotifySMS   NotificationChannel = "sms"
+	NotifyEmail NotificationChannel = "email"
+	NotifyBoth  NotificationChannel = "both"
+	NotifyNone  NotificationChannel = "none"
+)
+
+// CitizenProfile is what ME keeps about a citizen (medborgare): for
+// prefilling e-services and for deciding how to notify.
+type CitizenProfile struct {
+	PersonalIdentityNumber string
+	GivenName, Surname     string
+	Address                *PostalAddress
+	Email                  string
+	Mobile                 string // international form, +46701234567
+	Language               Language
+	Channel                NotificationChannel
+	Updated                time.Time
+}
+
+// DefaultProfile is the profile of a citizen ME has no profile for:
+// Swedish, no notifications.
+func DefaultProfile(pnr string) CitizenProfile {
+	return CitizenProfile{PersonalIdentityNumber: pnr, Language: Swedish, Channel: NotifyNone}
+}
+
+// TicketPurpose is why a ticket was issued.
+type TicketPurpose string
+
+const (
+	TicketStart      TicketPurpose = "start"      // the citizen starts an e-service
+	TicketCompletion TicketPurpose = "completion" // the citizen completes a case (komplettering)
+)
+
+// Ticket is a one-time ticket (engångsbiljett) as ME keeps it. The ticket
+// value itself is never stored: only its hash.
+type Ticket struct {
+	Purpose                TicketPurpose
+	PersonalIdentityNumber string
+	EServiceOrganisation   string
+	EServiceID             string
+	IssuedBy               string // the portal client
+	// Completion tickets: what is being completed.
+	CaseID, EventID, ActionID string
+	Issued, Expires          time.Time
+	RedeemAttempt            *time.Time // the one redemption attempt, successful or not
+	RedeemedBy               string     // the client that made it
+}
