@@ -370,7 +370,7 @@ type Ticket struct {
 	IssuedBy               string // the portal client
 	// Completion tickets: what is being completed.
 	CaseID, EventID, ActionID string
-	Issued, Expires          time.Time
-	RedeemAttempt            *time.Time // the one redemption attempt, successful or not
-	RedeemedBy               string     // the client that made it
+	Issued, Expires           time.Time
+	RedeemAttempt             *time.Time // the one redemption attempt, successful or not
+	RedeemedBy                string     // the client that made it
 }
