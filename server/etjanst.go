@@ -2,20 +2,95 @@ package server
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"time"
 
+	"github.com/hooklift/gowsdl/soap"
+
+	"github.com/minaengagemang/me"
 	"github.com/minaengagemang/me/generated/etjanst"
+	"github.com/minaengagemang/me/store"
 )
 
-// eServiceService implements etjanst.EServiceServer for e-services (eTjänster)
-// redeeming tickets. Tickets come with their own issue.
-type eServiceService struct{}
+// eServiceService implements etjanst.EServiceServer for e-services
+// (eTjänster): redeeming the ticket a citizen arrives with, and reporting
+// a completion (komplettering) sent on to the case system.
+type eServiceService struct {
+	store   *store.Store
+	tickets *tickets
+}
 
 var _ etjanst.EServiceServer = eServiceService{}
 
-func (eServiceService) RedeemTicket(context.Context, *etjanst.RedeemTicket) (*etjanst.RedeemTicketResponse, error) {
-	return nil, notImplemented("RedeemTicket")
+func (s eServiceService) RedeemTicket(ctx context.Context, req *etjanst.RedeemTicket) (*etjanst.RedeemTicketResponse, error) {
+	client, _ := clientFrom(ctx)
+	t, err := s.tickets.redeem(ctx, string(req.Ticket), client)
+	if err != nil {
+		return nil, err
+	}
+	p, err := profile(ctx, s.store, t.PersonalIdentityNumber)
+	if err != nil {
+		return nil, err
+	}
+	resp := &etjanst.RedeemTicketResponse{Purpose: etjanst.TicketPurpose(t.Purpose), EServiceId: etjanst.Identifier(t.EServiceID), Citizen: toEServiceProfile(p)}
+	if t.Purpose != me.TicketCompletion {
+		return resp, nil
+	}
+	c, ev, err := s.store.EventWithCase(ctx, t.EventID)
+	if err != nil {
+		return nil, fmt.Errorf("completion ticket's event %s: %w", t.EventID, err)
+	}
+	comp := &etjanst.Completion{CaseId: etjanst.Identifier(c.ID), CaseNumber: optional[etjanst.ShortText](c.CaseNumber),
+		ExternalCaseId: etjanst.ShortText(c.ExternalID), EventId: etjanst.Identifier(ev.ID), ActionId: etjanst.Identifier(t.ActionID)}
+	for _, a := range ev.Actions {
+		if a.ID != t.ActionID {
+			continue
+		}
+		if a.DueDate != "" {
+			if d, err := time.Parse(time.DateOnly, a.DueDate); err == nil {
+				due := soap.CreateXsdDate(d, false)
+				comp.DueDate = &due
+			}
+		}
+		if a.CompletionData != "" {
+			comp.Data = &etjanst.CompletionData{InnerXML: a.CompletionData}
+		}
+	}
+	resp.Completion = comp
+	return resp, nil
 }
 
-func (eServiceService) ReportCompletion(context.Context, *etjanst.ReportCompletion) (*etjanst.ReportCompletionResponse, error) {
-	return nil, notImplemented("ReportCompletion")
+func (s eServiceService) ReportCompletion(ctx context.Context, req *etjanst.ReportCompletion) (*etjanst.ReportCompletionResponse, error) {
+	client, _ := clientFrom(ctx)
+	caseID, actionID := string(req.CaseId), string(req.ActionId)
+	c, err := s.store.CaseByID(ctx, caseID)
+	if errors.Is(err, me.ErrNotFound) {
+		return nil, &me.Error{Code: me.CodeNotFound, Element: "caseId", Message: fmt.Sprintf("there is no case %s", caseID)}
+	}
+	if err != nil {
+		return nil, err
+	}
+	a, _, err := s.store.Action(ctx, caseID, actionID)
+	if errors.Is(err, me.ErrNotFound) {
+		return nil, &me.Error{Code: me.CodeNotFound, Element: "actionId", Message: fmt.Sprintf("case %s has no action %s", caseID, actionID)}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if a.Type != me.ActionComplete || client.OrganisationNumber != a.EServiceOrganisation || (client.EServiceID != "" && client.EServiceID != a.EServiceID) {
+		return nil, &me.Error{Code: me.CodeForbidden, Element: "actionId", Message: fmt.Sprintf("action %s is not a completion handled by this e-service", actionID)}
+	}
+	text := me.LocalizedText{SV: "Din komplettering har skickats till handläggaren.", EN: "Your completion has been sent to the case handler."}
+	if ref := string(deref(req.Reference)); ref != "" {
+		text.SV += " Referens: " + ref
+		text.EN += " Reference: " + ref
+	}
+	ev, err := s.store.CompleteAction(ctx, c.ID, actionID, me.Event{
+		Title: me.LocalizedText{SV: "Komplettering mottagen", EN: "Completion received"}, Text: text, FromCitizen: true,
+	}, s.tickets.now().UTC())
+	if err != nil {
+		return nil, err
+	}
+	return &etjanst.ReportCompletionResponse{EventId: etjanst.Identifier(ev.ID)}, nil
 }

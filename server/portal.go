@@ -2,16 +2,21 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/minaengagemang/me"
 	"github.com/minaengagemang/me/generated/portal"
+	"github.com/minaengagemang/me/store"
 )
 
 // portalService implements portal.PortalServer: what an organisation's web
 // asks on behalf of a logged-in citizen.
 type portalService struct {
 	eServices *eServices
+	store     *store.Store
+	tickets   *tickets
 }
 
 var _ portal.PortalServer = portalService{}
@@ -52,10 +57,6 @@ func notImplemented(op string) error {
 	return &me.Error{Code: me.CodeNotImplemented, Message: fmt.Sprintf("%s is in the contract but not served by this version of ME yet", op)}
 }
 
-func (portalService) CreateStartTicket(context.Context, *portal.CreateStartTicket) (*portal.CreateStartTicketResponse, error) {
-	return nil, notImplemented("CreateStartTicket")
-}
-
 func (portalService) ListCases(context.Context, *portal.ListCases) (*portal.ListCasesResponse, error) {
 	return nil, notImplemented("ListCases")
 }
@@ -76,18 +77,106 @@ func (portalService) SendMessageToHandler(context.Context, *portal.SendMessageTo
 	return nil, notImplemented("SendMessageToHandler")
 }
 
-func (portalService) CreateCompletionTicket(context.Context, *portal.CreateCompletionTicket) (*portal.CreateCompletionTicketResponse, error) {
-	return nil, notImplemented("CreateCompletionTicket")
-}
-
 func (portalService) ArchiveCase(context.Context, *portal.ArchiveCase) (*portal.ArchiveCaseResponse, error) {
 	return nil, notImplemented("ArchiveCase")
 }
 
-func (portalService) GetCitizenProfile(context.Context, *portal.GetCitizenProfile) (*portal.GetCitizenProfileResponse, error) {
-	return nil, notImplemented("GetCitizenProfile")
+func (s portalService) GetCitizenProfile(ctx context.Context, req *portal.GetCitizenProfile) (*portal.GetCitizenProfileResponse, error) {
+	pnr := string(req.Citizen)
+	if err := checkCitizen(pnr); err != nil {
+		return nil, err
+	}
+	p, err := profile(ctx, s.store, pnr)
+	if err != nil {
+		return nil, err
+	}
+	return &portal.GetCitizenProfileResponse{Profile: toPortalProfile(p)}, nil
 }
 
-func (portalService) UpdateCitizenProfile(context.Context, *portal.UpdateCitizenProfile) (*portal.UpdateCitizenProfileResponse, error) {
-	return nil, notImplemented("UpdateCitizenProfile")
+func (s portalService) UpdateCitizenProfile(ctx context.Context, req *portal.UpdateCitizenProfile) (*portal.UpdateCitizenProfileResponse, error) {
+	p := fromPortalProfile(req.Profile)
+	if err := checkCitizen(p.PersonalIdentityNumber); err != nil {
+		return nil, err
+	}
+	stored, err := s.store.PutCitizenProfile(ctx, p, s.tickets.now().UTC())
+	if err != nil {
+		return nil, err
+	}
+	return &portal.UpdateCitizenProfileResponse{Profile: toPortalProfile(stored)}, nil
+}
+
+func (s portalService) CreateStartTicket(ctx context.Context, req *portal.CreateStartTicket) (*portal.CreateStartTicketResponse, error) {
+	client, _ := clientFrom(ctx)
+	pnr := string(req.Citizen)
+	if err := checkCitizen(pnr); err != nil {
+		return nil, err
+	}
+	org := client.OrganisationNumber
+	if req.OrganisationNumber != nil {
+		org = string(*req.OrganisationNumber)
+	}
+	e, err := s.eServices.get(ctx, org, string(req.EServiceId))
+	if err != nil {
+		return nil, err
+	}
+	issued, expires := s.tickets.times()
+	value, link, err := s.tickets.issue(ctx, me.Ticket{Purpose: me.TicketStart, PersonalIdentityNumber: pnr,
+		EServiceOrganisation: e.OrganisationNumber, EServiceID: e.ID, IssuedBy: client.Name, Issued: issued, Expires: expires}, e)
+	if err != nil {
+		return nil, err
+	}
+	return &portal.CreateStartTicketResponse{Ticket: portal.IssuedTicket{Ticket: portal.Ticket(value), Url: portal.HTTPURL(link), Expires: xsdTime(expires)}}, nil
+}
+
+func (s portalService) CreateCompletionTicket(ctx context.Context, req *portal.CreateCompletionTicket) (*portal.CreateCompletionTicketResponse, error) {
+	client, _ := clientFrom(ctx)
+	pnr := string(req.Citizen)
+	if err := checkCitizen(pnr); err != nil {
+		return nil, err
+	}
+	c, ev, err := s.citizenEvent(ctx, client, pnr, string(req.EventId))
+	if err != nil {
+		return nil, err
+	}
+	i := slices.IndexFunc(ev.Actions, func(a me.Action) bool { return a.ID == string(req.ActionId) })
+	if i < 0 {
+		return nil, &me.Error{Code: me.CodeNotFound, Element: "actionId", Message: fmt.Sprintf("event %s has no action %s", ev.ID, req.ActionId)}
+	}
+	a := ev.Actions[i]
+	switch {
+	case a.Type != me.ActionComplete:
+		return nil, &me.Error{Code: me.CodeConflict, Element: "actionId", Message: fmt.Sprintf("action %s is a %s action; completion tickets are for complete actions", a.ID, a.Type)}
+	case a.State == me.ActionDone:
+		return nil, &me.Error{Code: me.CodeConflict, Element: "actionId", Message: fmt.Sprintf("the completion for action %s was already sent", a.ID)}
+	}
+	e, err := s.eServices.store.EService(ctx, a.EServiceOrganisation, a.EServiceID)
+	if err != nil || e.Withdrawn != nil {
+		if err == nil || errors.Is(err, me.ErrNotFound) {
+			return nil, &me.Error{Code: me.CodeNotFound, Element: "actionId", Message: fmt.Sprintf(
+				"the e-service %s of organisation %s that handles this completion is not published in ME's catalog; its organisation must publish it", a.EServiceID, a.EServiceOrganisation)}
+		}
+		return nil, err
+	}
+	issued, expires := s.tickets.times()
+	value, link, err := s.tickets.issue(ctx, me.Ticket{Purpose: me.TicketCompletion, PersonalIdentityNumber: pnr,
+		EServiceOrganisation: e.OrganisationNumber, EServiceID: e.ID, IssuedBy: client.Name,
+		CaseID: c.ID, EventID: ev.ID, ActionID: a.ID, Issued: issued, Expires: expires}, e)
+	if err != nil {
+		return nil, err
+	}
+	return &portal.CreateCompletionTicketResponse{Ticket: portal.IssuedTicket{Ticket: portal.Ticket(value), Url: portal.HTTPURL(link), Expires: xsdTime(expires)}}, nil
+}
+
+// citizenEvent returns an event of one of the citizen's cases at the
+// portal's organisation. Another citizen's or organisation's event is
+// answered exactly like a missing one, so ids reveal nothing.
+func (s portalService) citizenEvent(ctx context.Context, client me.Client, pnr, eventID string) (me.Case, me.Event, error) {
+	c, ev, err := s.store.EventWithCase(ctx, eventID)
+	if err == nil && (c.OrganisationNumber != client.OrganisationNumber || !slices.Contains(c.Citizens, pnr)) {
+		err = me.ErrNotFound
+	}
+	if errors.Is(err, me.ErrNotFound) {
+		return me.Case{}, me.Event{}, &me.Error{Code: me.CodeNotFound, Element: "eventId", Message: fmt.Sprintf("the citizen has no event %s", eventID)}
+	}
+	return c, ev, err
 }

@@ -44,6 +44,7 @@ type Server struct {
 	store   *store.Store
 	log     *logrus.Logger
 	schemas map[string]*xsd.Schema
+	tickets *tickets
 	handler http.Handler
 }
 
@@ -69,12 +70,13 @@ func New(cfg *config.Config, st *store.Store, log *logrus.Logger, opts Options) 
 		return newEndpoint(name, role, schemas[schema], ops, maxBody, opts.ValidateResponses, fw)
 	}
 	auth := newAuthenticator(cfg.Clients(), opts.Now)
+	s.tickets = &tickets{store: st, lifetime: cfg.Tickets.Lifetime, now: opts.Now}
 
 	mux := http.NewServeMux()
 	services := map[string]http.Handler{
-		"portal":  soapEndpoint("portal", me.RolePortal, xsd.Portal, portalOperations(portalService{eServices: catalogue})),
+		"portal":  soapEndpoint("portal", me.RolePortal, xsd.Portal, portalOperations(portalService{eServices: catalogue, store: st, tickets: s.tickets})),
 		"catalog": soapEndpoint("catalog", me.RoleCatalog, xsd.Catalog, catalogOperations(catalogService{catalogue})),
-		"etjanst": soapEndpoint("etjanst", me.RoleEService, xsd.EService, eServiceOperations(eServiceService{})),
+		"etjanst": soapEndpoint("etjanst", me.RoleEService, xsd.EService, eServiceOperations(eServiceService{store: st, tickets: s.tickets})),
 	}
 	for name, h := range services {
 		mux.Handle("POST /soap/"+name, auth.requireClient(h))
@@ -264,6 +266,15 @@ func (s *Server) ListenAndServe(ctx context.Context) error {
 		scheme = "https"
 	}
 	s.log.WithFields(logrus.Fields{"addr": ln.Addr().String(), "url": scheme + "://" + ln.Addr().String() + "/soap/portal?wsdl"}).Info("listening")
+	bgCtx, stopBackground := context.WithCancel(ctx)
+	defer stopBackground()
+	go s.tickets.purge(bgCtx, s.cfg.Tickets.PurgeInterval, func(n int64, err error) {
+		if err != nil {
+			s.log.WithError(err).Warn("purging tickets failed")
+		} else if n > 0 {
+			s.log.WithField("tickets", n).Debug("purged expired tickets")
+		}
+	})
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

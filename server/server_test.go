@@ -1,12 +1,14 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/xml"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,9 +30,23 @@ const (
 	pw   = "s3cret"
 )
 
-// testServer runs ME's handler on a real listener with its store on driver,
-// two organisations and a client of every role.
+// testEnv is ME's handler on a real listener with its store on one
+// driver, two organisations and a client of every role, a clock the test
+// can move, and the log it writes.
+type testEnv struct {
+	ts    *httptest.Server
+	st    *store.Store
+	logs  *syncBuffer
+	clock *testClock
+}
+
+// testServer is newTestEnv for tests that need only the server and store.
 func testServer(t testing.TB, driver string, configure ...func(*config.Config)) (*httptest.Server, *store.Store) {
+	env := newTestEnv(t, driver, configure...)
+	return env.ts, env.st
+}
+
+func newTestEnv(t testing.TB, driver string, configure ...func(*config.Config)) *testEnv {
 	t.Helper()
 	ctx := context.Background()
 	hash, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.MinCost)
@@ -44,9 +60,12 @@ func testServer(t testing.TB, driver string, configure ...func(*config.Config)) 
 	}
 	for _, c := range []config.Client{
 		{Name: "portal-a", Organisation: orgA, Role: "portal"},
+		{Name: "portal-b", Organisation: orgB, Role: "portal"},
 		{Name: "catalog-a", Organisation: orgA, Role: "catalog"},
 		{Name: "catalog-b", Organisation: orgB, Role: "catalog"},
 		{Name: "etjanst-a", Organisation: orgA, Role: "etjanst"},
+		{Name: "etjanst-a-other", Organisation: orgA, Role: "etjanst", EService: "another-eservice"},
+		{Name: "etjanst-b", Organisation: orgB, Role: "etjanst"},
 		{Name: "cases-a", Organisation: orgA, Role: "casesystem"},
 		{Name: "cases-b", Organisation: orgB, Role: "casesystem"},
 	} {
@@ -60,15 +79,53 @@ func testServer(t testing.TB, driver string, configure ...func(*config.Config)) 
 	if err := st.SyncOrganisations(ctx, cfg.Organisations()); err != nil {
 		t.Fatal(err)
 	}
+	env := &testEnv{st: st, logs: &syncBuffer{}, clock: &testClock{}}
 	log := logrus.New()
-	log.SetOutput(io.Discard)
-	srv, err := New(cfg, st, log, Options{ValidateResponses: true})
+	log.SetOutput(env.logs)
+	log.SetLevel(logrus.DebugLevel)
+	srv, err := New(cfg, st, log, Options{ValidateResponses: true, Now: env.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() { ts.Close(); srv.Close() })
-	return ts, st
+	env.ts = httptest.NewServer(srv.Handler())
+	t.Cleanup(func() { env.ts.Close(); srv.Close() })
+	return env
+}
+
+// testClock is real time moved on by the test.
+type testClock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offset += d
+}
+
+// syncBuffer collects the server's log.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func forEachDriver(t *testing.T, f func(t *testing.T, driver string)) {

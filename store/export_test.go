@@ -25,3 +25,11 @@ func (s *Store) Exec(ctx context.Context, query string, args ...any) error {
 
 // NewID is newID.
 var NewID = newID
+
+// TicketRow returns every column of the ticket with this hash, for checking
+// what the table holds.
+func (s *Store) TicketRow(ctx context.Context, hash []byte) (map[string]any, error) {
+	row := map[string]any{}
+	err := s.db.QueryRowxContext(ctx, s.db.Rebind(`SELECT * FROM tickets WHERE hash = ?`), hash).MapScan(row)
+	return row, err
+}

@@ -1,0 +1,334 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hooklift/gowsdl/soap"
+
+	"github.com/minaengagemang/me"
+	"github.com/minaengagemang/me/generated/etjanst"
+	"github.com/minaengagemang/me/generated/portal"
+)
+
+func (env *testEnv) portal(client string) portal.PortalPortType {
+	return portal.NewPortalPortType(soap.NewClient(env.ts.URL+"/soap/portal", soap.WithBasicAuth(client, pw)))
+}
+
+func (env *testEnv) eService(client string) etjanst.EServicePortType {
+	return etjanst.NewEServicePortType(soap.NewClient(env.ts.URL+"/soap/etjanst", soap.WithBasicAuth(client, pw)))
+}
+
+func (env *testEnv) publish(t testing.TB, org, id string) me.EService {
+	t.Helper()
+	e, err := env.st.PublishEService(context.Background(), me.EService{ID: id, OrganisationNumber: org,
+		Name: me.LocalizedText{SV: "Kontrollplan för bygglov"}, Description: me.LocalizedText{SV: "Skicka in kontrollplan"},
+		StartURL: "https://etjanst.demo.example/" + id + "?lang=sv", TicketParameter: "biljett", AuthenticationLevel: 3}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+const tolvan = "191212121212"
+
+func faultCode(err error) string {
+	if f, ok := portal.AsMEFault(err); ok {
+		return string(f.Code)
+	}
+	if err == nil {
+		return "no fault"
+	}
+	return err.Error()
+}
+
+func TestStartFlow(t *testing.T) {
+	forEachDriver(t, func(t *testing.T, driver string) {
+		env := newTestEnv(t, driver)
+		ctx := context.Background()
+		env.publish(t, orgA, "bygglov")
+		por, ets := env.portal("portal-a"), env.eService("etjanst-a")
+
+		email := portal.EmailAddress("tolvan@exempel.se")
+		mobile := portal.PhoneNumber("+46701234567")
+		_, err := por.UpdateCitizenProfileContext(ctx, &portal.UpdateCitizenProfile{Profile: portal.CitizenProfile{
+			PersonalIdentityNumber: tolvan, GivenName: ptr(portal.ShortText("Tolvan")), Surname: ptr(portal.ShortText("Tolvansson Åström")),
+			Address: &portal.PostalAddress{Street: "Solrosvägen 4", PostalCode: "123 45", City: "Ekby"},
+			Email:   &email, Mobile: &mobile, Language: portal.LanguageEn, NotificationChannel: portal.NotificationChannelBoth,
+		}})
+		if err != nil {
+			t.Fatalf("UpdateCitizenProfile: %v", err)
+		}
+		issued, err := por.CreateStartTicketContext(ctx, &portal.CreateStartTicket{Citizen: tolvan, EServiceId: "bygglov"})
+		if err != nil {
+			t.Fatalf("CreateStartTicket: %v", err)
+		}
+		tk := issued.Ticket
+		u, err := url.Parse(string(tk.Url))
+		if err != nil || u.Query().Get("biljett") != string(tk.Ticket) || u.Query().Get("lang") != "sv" || u.Host != "etjanst.demo.example" {
+			t.Errorf("ticket URL %s; want the start URL with biljett=<ticket> appended", tk.Url)
+		}
+		if life := time.Until(tk.Expires.ToGoTime()); life <= 0 || life > 121*time.Second {
+			t.Errorf("ticket expires in %v; want the configured 120s", life)
+		}
+
+		got, err := ets.RedeemTicketContext(ctx, &etjanst.RedeemTicket{Ticket: etjanst.Ticket(tk.Ticket)})
+		if err != nil {
+			t.Fatalf("RedeemTicket: %v", err)
+		}
+		p := got.Citizen
+		if got.Purpose != etjanst.TicketPurposeStart || got.EServiceId != "bygglov" || got.Completion != nil {
+			t.Errorf("redeemed %+v; want a start ticket for bygglov", got)
+		}
+		if p.PersonalIdentityNumber != tolvan || *p.Surname != "Tolvansson Åström" || p.Address.City != "Ekby" || *p.Email != "tolvan@exempel.se" ||
+			*p.Mobile != "+46701234567" || p.Language != etjanst.LanguageEn || p.NotificationChannel != etjanst.NotificationChannelBoth {
+			t.Errorf("prefill profile = %+v", p)
+		}
+		_, err = ets.RedeemTicketContext(ctx, &etjanst.RedeemTicket{Ticket: etjanst.Ticket(tk.Ticket)})
+		if faultCode(err) != "TicketUsed" {
+			t.Errorf("replay: %s; want TicketUsed", faultCode(err))
+		}
+		if strings.Contains(env.logs.String(), string(tk.Ticket)) {
+			t.Error("the ticket value appears in the log")
+		}
+	})
+}
+
+func TestTicketRules(t *testing.T) {
+	env := newTestEnv(t, "sqlite")
+	ctx := context.Background()
+	env.publish(t, orgA, "bygglov")
+	por := env.portal("portal-a")
+	issue := func() string {
+		t.Helper()
+		r, err := por.CreateStartTicketContext(ctx, &portal.CreateStartTicket{Citizen: tolvan, EServiceId: "bygglov"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(r.Ticket.Ticket)
+	}
+	redeem := func(client, ticket string) string {
+		_, err := env.eService(client).RedeemTicketContext(ctx, &etjanst.RedeemTicket{Ticket: etjanst.Ticket(ticket)})
+		return faultCode(err)
+	}
+
+	expired := issue()
+	env.clock.Advance(121 * time.Second)
+	if got := redeem("etjanst-a", expired); got != "TicketExpired" {
+		t.Errorf("past its lifetime: %s; want TicketExpired", got)
+	}
+	if got := redeem("etjanst-a", expired); got != "TicketUsed" {
+		t.Errorf("an expired ticket tried again: %s; want TicketUsed", got)
+	}
+
+	for _, other := range []string{"etjanst-b", "etjanst-a-other"} {
+		tk := issue()
+		if got := redeem(other, tk); got != "Forbidden" {
+			t.Errorf("redeemed by %s: %s; want Forbidden", other, got)
+		}
+		if got := redeem("etjanst-a", tk); got != "TicketUsed" {
+			t.Errorf("after %s's attempt the right e-service got %s; want TicketUsed (burnt)", other, got)
+		}
+	}
+	if got := redeem("etjanst-a", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"); got != "InvalidTicket" {
+		t.Errorf("a ticket ME never issued: %s; want InvalidTicket", got)
+	}
+	_, err := por.CreateStartTicketContext(ctx, &portal.CreateStartTicket{Citizen: tolvan, EServiceId: "finns-inte"})
+	if faultCode(err) != "NotFound" {
+		t.Errorf("a start ticket for an unknown e-service: %s; want NotFound", faultCode(err))
+	}
+	_, err = por.CreateStartTicketContext(ctx, &portal.CreateStartTicket{Citizen: "191212121213", EServiceId: "bygglov"})
+	if faultCode(err) != "ValidationFailed" {
+		t.Errorf("a start ticket for a bad personnummer: %s; want ValidationFailed", faultCode(err))
+	}
+
+	// The ticket values are nowhere in the database files.
+	live := issue()
+	// The test's temporary directories hold the SQLite database, its WAL
+	// and shared-memory files.
+	var files []string
+	filepath.WalkDir(filepath.Dir(t.TempDir()), func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files = append(files, path)
+		}
+		return nil
+	})
+	if len(files) == 0 {
+		t.Fatal("found no database files to inspect")
+	}
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		for _, v := range []string{expired, live} {
+			if bytes.Contains(b, []byte(v)) {
+				t.Errorf("%s holds a ticket in plain text", filepath.Base(f))
+			}
+		}
+	}
+	if strings.Contains(env.logs.String(), live) || strings.Contains(env.logs.String(), expired) {
+		t.Error("a ticket value appears in the log")
+	}
+}
+
+func TestTenThousandTicketsAreDistinct(t *testing.T) {
+	seen := make(map[string]bool, 10000)
+	for i := 0; i < 10000; i++ {
+		v, hash, err := newTicket()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(v) < 43 || seen[v] || bytes.Contains(hash, []byte(v)) {
+			t.Fatalf("ticket %d: %q (len %d) repeats or is short", i, v, len(v))
+		}
+		seen[v] = true
+	}
+}
+
+// testCompletionData holds nested elements in two namespaces, non-ASCII text,
+// an attribute, and a prefix declared on the signal's root element.
+const testCompletionData = `<bl:kontrollplanBegäran xmlns:bl="urn:example:kommun:bygglov:1" xmlns:adr="urn:example:adress:2">
+            <bl:fastighet>Solrosen 4</bl:fastighet>
+            <adr:adress typ="besök"><adr:gata>Solrosvägen 4</adr:gata><adr:ort>Ekby Å</adr:ort></adr:adress>
+            <bl:åtgärd>Tillbyggnad av enbostadshus</bl:åtgärd>
+          </bl:kontrollplanBegäran>
+          <x:bilaga xmlns:x="urn:example:x">Ärende &amp; bilaga</x:bilaga>
+          <root:notering>Från roten</root:notering>`
+
+func completionSignal(t testing.TB) []byte {
+	s := exampleSignal(t)
+	i, j := bytes.Index(s, []byte("<data>")), bytes.Index(s, []byte("</data>"))
+	s = append(append(append([]byte{}, s[:i+len("<data>")]...), testCompletionData...), s[j:]...)
+	s = bytes.Replace(s, []byte("<organisationNumber>2220001016</organisationNumber>"), nil, 1)
+	return bytes.Replace(s, []byte(`version="1.0">`), []byte(`xmlns:root="urn:example:root" version="1.0">`), 1)
+}
+
+func TestCompletionFlow(t *testing.T) {
+	forEachDriver(t, func(t *testing.T, driver string) {
+		env := newTestEnv(t, driver)
+		ctx := context.Background()
+		env.publish(t, orgA, "bygglov-kontrollplan")
+		if resp := postSHS(t, env.ts, shsMessage{signal: completionSignal(t)}); resp.StatusCode != 202 {
+			t.Fatalf("signal: %d %s", resp.StatusCode, readBody(resp))
+		}
+		c, _ := env.st.CaseByExternalID(ctx, orgA, "BN-2026-000123")
+		events, _ := env.st.CaseEvents(ctx, c.ID)
+		var action me.Action
+		for _, a := range events[0].Actions {
+			if a.Type == me.ActionComplete {
+				action = a
+			}
+		}
+		por, ets := env.portal("portal-a"), env.eService("etjanst-a")
+		req := &portal.CreateCompletionTicket{Citizen: tolvan, EventId: portal.Identifier(events[0].ID), ActionId: portal.Identifier(action.ID)}
+
+		for _, tt := range []struct {
+			name   string
+			client string
+			req    portal.CreateCompletionTicket
+			want   string
+		}{
+			{"another organisation's portal", "portal-b", *req, "NotFound"},
+			{"another citizen", "portal-a", portal.CreateCompletionTicket{Citizen: "198112289874", EventId: req.EventId, ActionId: req.ActionId}, "no fault"},
+			{"a citizen not on the case", "portal-a", portal.CreateCompletionTicket{Citizen: "199001010108", EventId: req.EventId, ActionId: req.ActionId}, "NotFound"},
+			{"a download action", "portal-a", portal.CreateCompletionTicket{Citizen: tolvan, EventId: req.EventId, ActionId: portal.Identifier(events[0].Actions[0].ID)}, "Conflict"},
+			{"an unknown event", "portal-a", portal.CreateCompletionTicket{Citizen: tolvan, EventId: "e-unknown", ActionId: req.ActionId}, "NotFound"},
+		} {
+			_, err := env.portal(tt.client).CreateCompletionTicketContext(ctx, &tt.req)
+			if got := faultCode(err); got != tt.want {
+				t.Errorf("CreateCompletionTicket, %s: %s; want %s", tt.name, got, tt.want)
+			}
+		}
+
+		issued, err := por.CreateCompletionTicketContext(ctx, req)
+		if err != nil {
+			t.Fatalf("CreateCompletionTicket: %v", err)
+		}
+		got, err := ets.RedeemTicketContext(ctx, &etjanst.RedeemTicket{Ticket: etjanst.Ticket(issued.Ticket.Ticket)})
+		if err != nil {
+			t.Fatalf("RedeemTicket: %v", err)
+		}
+		comp := got.Completion
+		if got.Purpose != etjanst.TicketPurposeCompletion || comp == nil || string(comp.CaseId) != c.ID || string(comp.EventId) != events[0].ID ||
+			string(comp.ActionId) != action.ID || string(comp.ExternalCaseId) != "BN-2026-000123" || comp.DueDate == nil || comp.Data == nil {
+			t.Fatalf("completion = %+v", comp)
+		}
+		if due := comp.DueDate.ToGoTime(); due.Format(time.DateOnly) != "2026-04-15" {
+			t.Errorf("dueDate = %v", due)
+		}
+		want := canonical(t, `<w xmlns:root="urn:example:root">`+testCompletionData+`</w>`)
+		if have := canonical(t, `<w>`+comp.Data.InnerXML+`</w>`); have != want {
+			t.Errorf("completion data is not what the signal carried:\nhave %s\nwant %s", have, want)
+		}
+
+		reported, err := ets.ReportCompletionContext(ctx, &etjanst.ReportCompletion{CaseId: comp.CaseId, ActionId: comp.ActionId, Reference: ptr(etjanst.ShortText("KP-77"))})
+		if err != nil {
+			t.Fatalf("ReportCompletion: %v", err)
+		}
+		events, _ = env.st.CaseEvents(ctx, c.ID)
+		last := events[len(events)-1]
+		if len(events) != 2 || string(reported.EventId) != last.ID || !last.FromCitizen || !strings.Contains(last.Text.SV, "KP-77") {
+			t.Errorf("after ReportCompletion: %d events, last %+v", len(events), last)
+		}
+		for _, a := range events[0].Actions {
+			if a.ID == action.ID && a.State != me.ActionDone {
+				t.Errorf("the complete action is %s; want done", a.State)
+			}
+		}
+		_, err = ets.ReportCompletionContext(ctx, &etjanst.ReportCompletion{CaseId: comp.CaseId, ActionId: comp.ActionId})
+		if faultCode(err) != "Conflict" {
+			t.Errorf("a second ReportCompletion: %s; want Conflict", faultCode(err))
+		}
+		_, err = por.CreateCompletionTicketContext(ctx, req)
+		if faultCode(err) != "Conflict" {
+			t.Errorf("a completion ticket for a done action: %s; want Conflict", faultCode(err))
+		}
+		_, err = env.eService("etjanst-b").ReportCompletionContext(ctx, &etjanst.ReportCompletion{CaseId: comp.CaseId, ActionId: comp.ActionId})
+		if faultCode(err) != "Forbidden" {
+			t.Errorf("ReportCompletion by another organisation's e-service: %s; want Forbidden", faultCode(err))
+		}
+	})
+}
+
+// canonical renders XML with namespaces resolved, attributes sorted and
+// whitespace between elements dropped: two documents that are the same
+// XML under any choice of prefixes render the same.
+func canonical(t *testing.T, doc string) string {
+	t.Helper()
+	d := xml.NewDecoder(strings.NewReader(doc))
+	var b strings.Builder
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			return b.String()
+		}
+		if err != nil {
+			t.Fatalf("%v in %s", err, doc)
+		}
+		switch x := tok.(type) {
+		case xml.StartElement:
+			var attrs []string
+			for _, a := range x.Attr {
+				if a.Name.Space != "xmlns" && !(a.Name.Space == "" && a.Name.Local == "xmlns") {
+					attrs = append(attrs, fmt.Sprintf("{%s}%s=%q", a.Name.Space, a.Name.Local, a.Value))
+				}
+			}
+			sort.Strings(attrs)
+			fmt.Fprintf(&b, "<{%s}%s %s>", x.Name.Space, x.Name.Local, strings.Join(attrs, " "))
+		case xml.EndElement:
+			fmt.Fprintf(&b, "</{%s}%s>", x.Name.Space, x.Name.Local)
+		case xml.CharData:
+			if s := strings.TrimSpace(string(x)); s != "" {
+				b.WriteString(s)
+			}
+		}
+	}
+}
