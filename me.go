@@ -273,6 +273,7 @@ type SignalReceipt struct {
 	// DuplicateEvent: a new tx.id carried an event the case already has;
 	// the message was kept, nothing else changed.
 	DuplicateEvent bool
+	From           string // the sender (organisation number) of the first arrival
 }
 
 // Rejection is an SHS message ME refused, kept with its reason.

@@ -53,7 +53,9 @@ func (h *shsReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				"the message exceeds %d bytes, the largest this ME accepts (shs.max_message_bytes)", h.cfg.MaxMessageBytes))
 			return
 		}
-		h.reject(ctx, w, received, client, "", body, shs.Errorf(shs.IllegalMessageStructure, "reading the message: %v", err))
+		// The sender stopped sending or was too slow: nothing is wrong with
+		// the message itself, so it may try again.
+		h.fail(w, r, fmt.Errorf("reading the message: %w", err))
 		return
 	}
 	if client.Role != me.RoleCaseSystem {
@@ -87,6 +89,13 @@ func (h *shsReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	// A repeated tx.id answers as the first arrival did, whatever it holds.
 	if first, err := h.store.SHSReceipt(ctx, label.TxID); err == nil {
+		if first.From != label.From.OrgNumber() {
+			// Not a repeat but a clash: say so, and tell nothing of the
+			// other sender's message.
+			h.reject(ctx, w, received, client, label.TxID, body, shs.Errorf(shs.IllegalMessageStructure,
+				"tx.id %s was already used by another sender; every message needs a new, unique tx.id", label.TxID))
+			return
+		}
 		h.answer(w, r, label, first)
 		return
 	} else if !errors.Is(err, me.ErrNotFound) {
@@ -107,6 +116,11 @@ func (h *shsReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}, sig, received)
 	if err != nil {
 		h.fail(w, r, err)
+		return
+	}
+	if receipt.Duplicate && receipt.From != label.From.OrgNumber() {
+		h.reject(ctx, w, received, client, label.TxID, body, shs.Errorf(shs.IllegalMessageStructure,
+			"tx.id %s was already used by another sender; every message needs a new, unique tx.id", label.TxID))
 		return
 	}
 	h.log.WithFields(logrus.Fields{"tx_id": receipt.TxID, "case_id": receipt.CaseID, "event_id": receipt.EventID,
@@ -195,6 +209,9 @@ func (h *shsReceiver) signal(ctx context.Context, client me.Client, msg *shs.Mes
 	if hasDTD(doc) {
 		return me.Signal{}, shs.Errorf(shs.IllegalDatapartContent, "the signal carries a DOCTYPE or entity declaration; signals must not (remove it: ME never loads DTDs or expands entities)")
 	}
+	if err := IsSignal(doc); err != nil {
+		return me.Signal{}, shs.Errorf(shs.IllegalDatapartContent, "%v", err)
+	}
 	if err := h.signalSchema.Validate(doc); err != nil {
 		var errs xsd.Errors
 		if errors.As(err, &errs) {
@@ -226,8 +243,9 @@ func (h *shsReceiver) signal(ctx context.Context, client me.Client, msg *shs.Mes
 		if a.Type == me.ActionComplete && !me.ValidOrganisationNumber(a.EServiceOrganisation) {
 			return me.Signal{}, shs.Errorf(shs.IllegalDatapartContent, "complete action: organisationNumber %s fails the organisationsnummer check", a.EServiceOrganisation)
 		}
-		if a.Type == me.ActionMessage && sig.Case.Handler.Email == "" {
-			// The handler's address may have come with an earlier signal.
+		if a.Type == me.ActionMessage && sig.Case.Handler == (me.Handler{}) {
+			// A signal without a handler keeps the one an earlier signal
+			// gave; one with a handler replaces it, e-mail and all.
 			c, err := h.store.CaseByExternalID(ctx, sig.Case.OrganisationNumber, sig.Case.ExternalID)
 			if err != nil && !errors.Is(err, me.ErrNotFound) {
 				return me.Signal{}, err
@@ -235,6 +253,8 @@ func (h *shsReceiver) signal(ctx context.Context, client me.Client, msg *shs.Mes
 			if c.Handler.Email == "" {
 				return me.Signal{}, shs.Errorf(shs.IllegalDatapartContent, "the event offers a message action, but ME has no e-mail address for the case handler; send case/handler/email")
 			}
+		} else if a.Type == me.ActionMessage && sig.Case.Handler.Email == "" {
+			return me.Signal{}, shs.Errorf(shs.IllegalDatapartContent, "the event offers a message action, but case/handler has no email; a handler given in a signal replaces the earlier one, e-mail included")
 		}
 	}
 	return sig, nil
@@ -319,7 +339,7 @@ func (h *shsReceiver) reject(ctx context.Context, w http.ResponseWriter, receive
 	if _, err := h.store.RecordRejection(recCtx, me.Rejection{Received: received, TxID: txID, Client: client.Name, Code: string(se.Code), Reason: se.Text, Raw: raw}); err != nil {
 		h.log.WithError(err).Error("shs: keeping the rejected message failed")
 	}
-	h.log.WithFields(logrus.Fields{"tx_id": txID, "code": se.Code, "client": client.Name}).Warn("shs: message rejected")
+	h.log.WithFields(logrus.Fields{"tx_id": txID, "code": se.Code, "client": client.Name, "request_id": requestInfoFrom(ctx).ID}).Warn("shs: message rejected")
 	w.Header().Set("X-shs-errorcode", string(se.Code))
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(http.StatusBadRequest)

@@ -278,6 +278,8 @@ func TestBadSignalsAreRejectedAndKept(t *testing.T) {
 			{name: "totally broken message (Axel)", raw: axel("shsTextMessageTotallyBroken.mime"), wantCode: "IllegalMessageStructure"},
 			{name: "a message for another node (Axel)", raw: axel("shsTextMessage.mime"), wantCode: "UnknownReceiver"},
 			{name: "a portal client", msg: shsMessage{client: "portal-a", signal: good}, wantCode: "IllegalSender"},
+			{name: "a receipt instead of a signal", msg: shsMessage{signal: []byte(`<receipt xmlns="http://minaengagemang.se/signal/v1"><txId>x</txId><caseId>c</caseId><eventId>e</eventId><duplicate>false</duplicate><duplicateEvent>false</duplicateEvent><arrival>2026-01-01T00:00:00Z</arrival></receipt>`)}, wantCode: "IllegalDatapartContent"},
+			{name: "a message action and a handler without e-mail", msg: shsMessage{signal: replace("<email>anna.lindqvist@kommun.example</email>", "")}, wantCode: "IllegalDatapartContent"},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -477,5 +479,20 @@ func TestStoreFailureIsNot202(t *testing.T) {
 	}
 	if !strings.Contains(body, "nothing was stored") {
 		t.Errorf("the 500 does not tell the sender to send again: %q", body)
+	}
+}
+
+// TestTxIDClash: a tx.id another sender used is not a repeat; the second
+// sender learns nothing of the first one's message.
+func TestTxIDClash(t *testing.T) {
+	ts, _ := testServer(t, "sqlite")
+	other := bytes.Replace(exampleSignal(t), []byte("<organisationNumber>2120009994</organisationNumber>"), []byte("<organisationNumber>"+orgB+"</organisationNumber>"), 1)
+	if resp := postSHS(t, ts, shsMessage{txID: "tx-clash", client: "cases-b", from: orgB, to: orgB, signal: other}); resp.StatusCode != 202 {
+		t.Fatalf("first sender: %d %s", resp.StatusCode, readBody(resp))
+	}
+	resp := postSHS(t, ts, shsMessage{txID: "tx-clash", signal: exampleSignal(t)})
+	body := readBody(resp)
+	if resp.StatusCode != 400 || resp.Header.Get("X-shs-errorcode") != "IllegalMessageStructure" || resp.Header.Get("X-shs-localid") != "" {
+		t.Errorf("a tx.id used by another sender: %d %s %q", resp.StatusCode, resp.Header.Get("X-shs-errorcode"), body)
 	}
 }

@@ -253,3 +253,24 @@ func skipRaw(d *xml.Decoder) error {
 	}
 	return nil
 }
+
+// signalNS is the namespace of xsd/signal.xsd.
+const signalNS = "http://minaengagemang.se/signal/v1"
+
+// IsSignal checks that the document's root is a signal: signal.xsd also
+// declares the receipt ME sends back, which is valid but no signal.
+func IsSignal(doc []byte) error {
+	d := xml.NewDecoder(bytes.NewReader(doc))
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return nil // not well-formed: the schema validation says why
+		}
+		if start, ok := tok.(xml.StartElement); ok {
+			if start.Name.Space != signalNS || start.Name.Local != "signal" {
+				return fmt.Errorf("the root element is {%s}%s; a signal's root is {%s}signal", start.Name.Space, start.Name.Local, signalNS)
+			}
+			return nil
+		}
+	}
+}

@@ -86,7 +86,7 @@ func recordSignal(ctx context.Context, tx *sqlx.Tx, msg me.SHSMessage, sig me.Si
 		return me.SignalReceipt{}, fmt.Errorf("find message: %w", err)
 	}
 
-	r := me.SignalReceipt{TxID: msg.TxID, LocalID: msg.LocalID, Arrival: now}
+	r := me.SignalReceipt{TxID: msg.TxID, LocalID: msg.LocalID, Arrival: now, From: msg.From}
 	if r.LocalID == "" {
 		r.LocalID = newID(idMessage)
 	}
@@ -174,9 +174,10 @@ func shsReceipt(ctx context.Context, q sqlx.QueryerContext, rebind func(string) 
 		CaseID         sql.NullString `db:"case_id"`
 		EventID        sql.NullString `db:"event_id"`
 		DuplicateEvent bool           `db:"duplicate_event"`
+		From           string         `db:"from_org"`
 	}
 	err := sqlx.GetContext(ctx, q, &row, rebind(`
-		SELECT local_id, arrival, case_id, event_id, duplicate_event
+		SELECT local_id, arrival, case_id, event_id, duplicate_event, from_org
 		FROM shs_messages WHERE tx_id = ?`), txID)
 	if err != nil {
 		return me.SignalReceipt{}, err
@@ -189,6 +190,7 @@ func shsReceipt(ctx context.Context, q sqlx.QueryerContext, rebind func(string) 
 		EventID:        row.EventID.String,
 		Duplicate:      true,
 		DuplicateEvent: row.DuplicateEvent,
+		From:           row.From,
 	}, nil
 }
 

@@ -209,7 +209,7 @@ func TestRecordSignal(t *testing.T) {
 		if !caseIDPattern.MatchString(first.CaseID) || !eventIDPattern.MatchString(first.EventID) || !localIDPattern.MatchString(first.LocalID) {
 			t.Fatalf("receipt ids %+v do not match the id patterns", first)
 		}
-		want := me.SignalReceipt{TxID: "tx-1", LocalID: first.LocalID, Arrival: stored(now), CaseID: first.CaseID, EventID: first.EventID}
+		want := me.SignalReceipt{TxID: "tx-1", LocalID: first.LocalID, Arrival: stored(now), CaseID: first.CaseID, EventID: first.EventID, From: msg.From}
 		if first != want {
 			t.Fatalf("receipt = %+v, want %+v", first, want)
 		}
@@ -294,7 +294,7 @@ func TestRecordSignal(t *testing.T) {
 		msg2 := shsMessage("tx-2")
 		msg2.LocalID = "local-2"
 		dupEvent := record(t, s, msg2, changed2(), at(3))
-		wantDupEvent := me.SignalReceipt{TxID: "tx-2", LocalID: "local-2", Arrival: stored(at(3)), CaseID: first.CaseID, EventID: first.EventID, DuplicateEvent: true}
+		wantDupEvent := me.SignalReceipt{TxID: "tx-2", LocalID: "local-2", Arrival: stored(at(3)), CaseID: first.CaseID, EventID: first.EventID, DuplicateEvent: true, From: msg.From}
 		if dupEvent != wantDupEvent {
 			t.Fatalf("repeated event: receipt = %+v, want %+v", dupEvent, wantDupEvent)
 		}

@@ -140,6 +140,7 @@ const (
 	sent      outcome = iota // ME has the message
 	refused                  // ME refused it: sending it again will not help
 	transient                // ME could not be reached or failed: try again
+	denied                   // ME refused the credentials: nothing passes until they are fixed
 )
 
 type sendResult struct {
@@ -165,6 +166,8 @@ func (r sendResult) String() string {
 		return s
 	case refused:
 		return fmt.Sprintf("%s: refused, %s: %s", r.file, r.code, strings.TrimSpace(r.text))
+	case denied:
+		return fmt.Sprintf("%s: not sent, check --user and $ME_SHS_PASSWORD or the client certificate: %s", r.file, strings.TrimSpace(r.text))
 	default:
 		return fmt.Sprintf("%s: not sent, try again: %s", r.file, strings.TrimSpace(r.text))
 	}
@@ -251,6 +254,10 @@ func (s *shsSender) sendFile(ctx context.Context, file string) sendResult {
 		}
 	case resp.StatusCode == http.StatusBadRequest && resp.Header.Get("X-shs-errorcode") != "":
 		res.outcome, res.code, res.text = refused, resp.Header.Get("X-shs-errorcode"), string(answer)
+	case resp.StatusCode == http.StatusRequestEntityTooLarge:
+		res.outcome, res.code, res.text = refused, "IllegalMessageStructure", "the message is larger than ME accepts: "+string(answer)
+	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+		res.outcome, res.text = denied, fmt.Sprintf("ME answered %s: %s", resp.Status, strings.TrimSpace(string(answer)))
 	default:
 		res.outcome, res.text = transient, fmt.Sprintf("ME answered %s: %s", resp.Status, strings.TrimSpace(string(answer)))
 	}
@@ -306,6 +313,9 @@ func (s *shsSender) watch(ctx context.Context, dir string, interval time.Duratio
 				if err := os.Rename(path, filepath.Join(dir, "failed", name)); err != nil {
 					return err
 				}
+			case denied:
+				// Every file would fail alike: stop, and leave them waiting.
+				return fmt.Errorf("ME refused the credentials; %s stays in %s until the watcher runs again with working ones", name, dir)
 			case transient:
 				// ME is away: wait longer each time, up to a minute.
 				backoff = min(backoff*2, time.Minute)

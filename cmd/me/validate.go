@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/minaengagemang/me/server"
 	"github.com/minaengagemang/me/xsd"
 )
 
@@ -29,6 +30,11 @@ func validate(files []string, stdout, stderr io.Writer) int {
 		doc, err := os.ReadFile(name)
 		if err != nil {
 			fmt.Fprintln(stderr, "me:", err)
+			code = 1
+			continue
+		}
+		if err := server.IsSignal(doc); err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", name, err)
 			code = 1
 			continue
 		}
