@@ -239,6 +239,7 @@ type Event struct {
 	Attachments []Attachment
 	Actions     []Action
 	Created     time.Time
+	ReadAt      *time.Time // in a CaseView: when the citizen first read it
 }
 
 // Signal is what a case-management system tells ME in one SHS message: one
@@ -374,4 +375,51 @@ type Ticket struct {
 	Issued, Expires           time.Time
 	RedeemAttempt             *time.Time // the one redemption attempt, successful or not
 	RedeemedBy                string     // the client that made it
+}
+
+// CaseFilter selects a citizen's cases for ListCases.
+type CaseFilter struct {
+	PersonalIdentityNumber string   // required: only this citizen's cases
+	Organisations          []string // required: only these organisations' cases
+	Status                 CaseStatus
+	UnreadOnly             bool
+	IncludeArchived        bool
+	UpdatedSince           time.Time // zero for any
+	PageSize               int
+	PageToken              string // from the previous page; empty for the first
+}
+
+// CaseSummary is a case in a citizen's listing: what they see before
+// opening it.
+type CaseSummary struct {
+	Case
+	UnreadEvents     int
+	LatestEventTitle LocalizedText
+	Archived         bool // by this citizen
+}
+
+// CaseView is a case as one citizen sees it: its events newest first, each
+// with whether this citizen has read it.
+type CaseView struct {
+	CaseSummary
+	Events []Event // Event.ReadAt set for the events the citizen has read
+}
+
+// AuditEntry records one read of a citizen's personal data by a client.
+type AuditEntry struct {
+	Time                   time.Time
+	Client                 string
+	PersonalIdentityNumber string
+	Operation              string // e.g. GetCase
+	Object                 string // what was read: a case, event or attachment id
+}
+
+// Mail is an e-mail ME sends through its outbox, e.g. a citizen's message
+// forwarded to the case handler.
+type Mail struct {
+	To        string
+	ReplyTo   string
+	Subject   string
+	Text      string
+	MessageID string // stable across retries, so a repeat is recognisable
 }
