@@ -52,6 +52,9 @@ type Client struct {
 	// EServiceID binds an e-service client to the e-service it is
 	// (RoleEService only; empty means any e-service of its organisation).
 	EServiceID string
+	// ExtraOrganisations are further organisations a portal may show the
+	// cases of (RolePortal only).
+	ExtraOrganisations []string
 }
 
 // LocalizedText is a text in Swedish with an optional English variant.

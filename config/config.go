@@ -38,6 +38,7 @@ type Config struct {
 	Log              Log            `mapstructure:"log"`
 	Tickets          Tickets        `mapstructure:"tickets"`
 	SHS              SHS            `mapstructure:"shs"`
+	SMTP             SMTP           `mapstructure:"smtp"`
 	OrganisationList []Organisation `mapstructure:"organisations"`
 	ClientList       []Client       `mapstructure:"clients"`
 	EServiceList     []EService     `mapstructure:"eservices"`
@@ -96,6 +97,19 @@ type SHS struct {
 	MaxAttachmentBytes int64  `mapstructure:"max_attachment_bytes"`
 }
 
+// SMTP is the mail server ME sends e-mail through: citizens' messages to
+// case handlers now, notifications later. With no host, mail is queued
+// and not sent.
+type SMTP struct {
+	Host     string `mapstructure:"host"`
+	Port     int    `mapstructure:"port"`
+	Username string `mapstructure:"username"`
+	Password Secret `mapstructure:"password"`
+	TLS      string `mapstructure:"tls"`      // starttls | tls | none
+	From     string `mapstructure:"from"`     // ME's sender, e.g. "Mina Engagemang <no-reply@kommun.se>"
+	ReplyTo  string `mapstructure:"reply_to"` // where replies go; never a citizen's own address
+}
+
 // DefaultSHSProduct is ME's signal product id unless configured otherwise.
 const DefaultSHSProduct = "6f3c5a2e-8b1d-4e7a-9c0f-2d4b6a8e1c37"
 
@@ -116,6 +130,9 @@ type Client struct {
 	CertFingerprint string `mapstructure:"cert_fingerprint"` // Load returns lower-case hex without colons
 	CertSubject     string `mapstructure:"cert_subject"`
 	EService        string `mapstructure:"eservice"`
+	// Organisations are further organisations a portal may show cases
+	// of, beside its own (a shared portal of several municipalities).
+	Organisations []string `mapstructure:"organisations"`
 }
 
 // EService is an e-service published at start-up unless already stored.
@@ -197,6 +214,7 @@ func Default() *Config {
 		Database: Database{Driver: "sqlite", DSN: "data/me.db"},
 		Log:      Log{Level: "info", Format: "auto"},
 		Tickets:  Tickets{Lifetime: 120 * time.Second, PurgeInterval: time.Minute},
+		SMTP:     SMTP{Port: 587, TLS: "starttls"},
 		SHS: SHS{Product: DefaultSHSProduct, NodeID: "minaengagemang", MaxMessageBytes: 20 << 20,
 			MaxAttachments: 20, MaxAttachmentBytes: 10 << 20},
 	}

@@ -51,6 +51,7 @@ func (c *Config) Clients() []me.Client {
 			CertSubject:        cl.CertSubject,
 			SecretHash:         cl.SecretHash.Reveal(),
 			EServiceID:         cl.EService,
+			ExtraOrganisations: orgNumbers(cl.Organisations),
 		})
 	}
 	return out
@@ -72,6 +73,17 @@ func (c *Config) EServices() []me.EService {
 			AuthenticationLevel: e.AuthenticationLevel,
 			Contact:             me.Contact{Name: e.Contact.Name, Email: e.Contact.Email, Phone: e.Contact.Phone, URL: e.Contact.URL},
 		})
+	}
+	return out
+}
+
+func orgNumbers(in []string) []string {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make([]string, len(in))
+	for i, s := range in {
+		out[i] = orgNumber(s)
 	}
 	return out
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/mail"
+	netmail "net/mail"
 	"net/url"
 	"os"
 	"regexp"
@@ -76,6 +77,7 @@ func (c *Config) Validate() error {
 	c.Log.validate(&ve)
 	c.Tickets.validate(&ve)
 	c.SHS.validate(&ve)
+	c.SMTP.validate(&ve)
 
 	// Numbers that parse are "declared" even with a bad checksum, so a
 	// typo is reported once, at the organisation, not at every reference.
@@ -145,6 +147,12 @@ func (c *Config) Validate() error {
 			case !idPattern.MatchString(cl.EService):
 				ve.add(key+".eservice", "%q is not an e-service id; use 1-64 of A-Z a-z 0-9 . _ -", cl.EService)
 			}
+		}
+		if len(cl.Organisations) > 0 && me.Role(cl.Role).Valid() && cl.Role != string(me.RolePortal) {
+			ve.add(key+".organisations", "is only for role portal; remove it or set role: portal")
+		}
+		for j, o := range cl.Organisations {
+			checkRef(fmt.Sprintf("%s.organisations[%d]", key, j), o)
 		}
 	}
 
@@ -356,5 +364,30 @@ func (s *SHS) validate(ve *ValidationError) {
 	}
 	if s.MaxAttachmentBytes < 1 || s.MaxAttachmentBytes > s.MaxMessageBytes {
 		ve.add("shs.max_attachment_bytes", "%d is out of range; use 1 to shs.max_message_bytes (%d)", s.MaxAttachmentBytes, s.MaxMessageBytes)
+	}
+}
+
+func (m *SMTP) validate(ve *ValidationError) {
+	switch m.TLS {
+	case "starttls", "tls", "none":
+	default:
+		ve.add("smtp.tls", "%q is not one of starttls, tls, none", m.TLS)
+	}
+	if m.Host == "" {
+		return
+	}
+	if m.Port < 1 || m.Port > 65535 {
+		ve.add("smtp.port", "%d is not a port; use 587 (starttls), 465 (tls) or 25", m.Port)
+	}
+	if _, err := netmail.ParseAddress(m.From); err != nil {
+		ve.add("smtp.from", "%q is not an e-mail address ME can send from, e.g. \"Mina Engagemang <no-reply@kommun.se>\"", m.From)
+	}
+	if m.ReplyTo != "" {
+		if _, err := netmail.ParseAddress(m.ReplyTo); err != nil {
+			ve.add("smtp.reply_to", "%q is not an e-mail address", m.ReplyTo)
+		}
+	}
+	if m.Username != "" && m.Password == "" {
+		ve.add("smtp.password", "is empty while smtp.username is set; set it (or ME_SMTP_PASSWORD)")
 	}
 }
