@@ -5,6 +5,8 @@ go 1.26.8
 tool github.com/hooklift/gowsdl/cmd/gowsdl
 
 require (
+	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6
+	github.com/emersion/go-smtp v0.25.1
 	github.com/go-viper/mapstructure/v2 v2.4.0
 	github.com/hooklift/gowsdl v0.5.0
 	github.com/jmoiron/sqlx v1.4.0
@@ -14,6 +16,7 @@ require (
 	github.com/personnummer/go/v3 v3.1.2
 	github.com/sirupsen/logrus v1.10.2
 	github.com/spf13/viper v1.21.0
+	github.com/wneessen/go-mail v0.8.1
 	golang.org/x/crypto v0.59.0
 	golang.org/x/text v0.44.0
 )

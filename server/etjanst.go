@@ -79,7 +79,9 @@ func (s eServiceService) ReportCompletion(ctx context.Context, req *etjanst.Repo
 		return nil, err
 	}
 	if a.Type != me.ActionComplete || client.OrganisationNumber != a.EServiceOrganisation || (client.EServiceID != "" && client.EServiceID != a.EServiceID) {
-		return nil, &me.Error{Code: me.CodeForbidden, Element: "actionId", Message: fmt.Sprintf("action %s is not a completion handled by this e-service", actionID)}
+		// Answered like a missing case, so that ids reveal nothing to an
+		// e-service that does not handle them.
+		return nil, &me.Error{Code: me.CodeNotFound, Element: "actionId", Message: fmt.Sprintf("case %s has no completion %s handled by this e-service", caseID, actionID)}
 	}
 	text := me.LocalizedText{SV: "Din komplettering har skickats till handläggaren.", EN: "Your completion has been sent to the case handler."}
 	if ref := string(deref(req.Reference)); ref != "" {

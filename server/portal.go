@@ -17,6 +17,7 @@ type portalService struct {
 	eServices *eServices
 	store     *store.Store
 	tickets   *tickets
+	mail      mailSettings
 }
 
 var _ portal.PortalServer = portalService{}
@@ -51,36 +52,6 @@ func (s portalService) GetEService(ctx context.Context, req *portal.GetEService)
 	return &portal.GetEServiceResponse{EService: toPortalEService(e, s.eServices.organisationName(e.OrganisationNumber))}, nil
 }
 
-// notImplemented answers operations that are in the contract but whose
-// issue has not landed yet.
-func notImplemented(op string) error {
-	return &me.Error{Code: me.CodeNotImplemented, Message: fmt.Sprintf("%s is in the contract but not served by this version of ME yet", op)}
-}
-
-func (portalService) ListCases(context.Context, *portal.ListCases) (*portal.ListCasesResponse, error) {
-	return nil, notImplemented("ListCases")
-}
-
-func (portalService) GetCase(context.Context, *portal.GetCase) (*portal.GetCaseResponse, error) {
-	return nil, notImplemented("GetCase")
-}
-
-func (portalService) MarkEventRead(context.Context, *portal.MarkEventRead) (*portal.MarkEventReadResponse, error) {
-	return nil, notImplemented("MarkEventRead")
-}
-
-func (portalService) GetAttachment(context.Context, *portal.GetAttachment) (*portal.GetAttachmentResponse, error) {
-	return nil, notImplemented("GetAttachment")
-}
-
-func (portalService) SendMessageToHandler(context.Context, *portal.SendMessageToHandler) (*portal.SendMessageToHandlerResponse, error) {
-	return nil, notImplemented("SendMessageToHandler")
-}
-
-func (portalService) ArchiveCase(context.Context, *portal.ArchiveCase) (*portal.ArchiveCaseResponse, error) {
-	return nil, notImplemented("ArchiveCase")
-}
-
 func (s portalService) GetCitizenProfile(ctx context.Context, req *portal.GetCitizenProfile) (*portal.GetCitizenProfileResponse, error) {
 	pnr := string(req.Citizen)
 	if err := checkCitizen(pnr); err != nil {
@@ -97,6 +68,12 @@ func (s portalService) UpdateCitizenProfile(ctx context.Context, req *portal.Upd
 	p := fromPortalProfile(req.Profile)
 	if err := checkCitizen(p.PersonalIdentityNumber); err != nil {
 		return nil, err
+	}
+	if (p.Channel == me.NotifySMS || p.Channel == me.NotifyBoth) && p.Mobile == "" {
+		return nil, &me.Error{Code: me.CodeValidationFailed, Element: "mobile", Message: fmt.Sprintf("notificationChannel %s needs a mobile number", p.Channel)}
+	}
+	if (p.Channel == me.NotifyEmail || p.Channel == me.NotifyBoth) && p.Email == "" {
+		return nil, &me.Error{Code: me.CodeValidationFailed, Element: "email", Message: fmt.Sprintf("notificationChannel %s needs an e-mail address", p.Channel)}
 	}
 	stored, err := s.store.PutCitizenProfile(ctx, p, s.tickets.now().UTC())
 	if err != nil {

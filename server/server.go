@@ -24,6 +24,7 @@ import (
 
 	"github.com/minaengagemang/me"
 	"github.com/minaengagemang/me/config"
+	memail "github.com/minaengagemang/me/server/mail"
 	"github.com/minaengagemang/me/store"
 	"github.com/minaengagemang/me/wsdl"
 	"github.com/minaengagemang/me/xsd"
@@ -36,6 +37,9 @@ type Options struct {
 	// Internal fault. Tests turn it on.
 	ValidateResponses bool
 	Now               func() time.Time
+	// SMTPTLS overrides the TLS configuration for the SMTP server (tests
+	// trusting a self-signed certificate).
+	SMTPTLS *tls.Config
 }
 
 // Server is ME's HTTP server.
@@ -45,6 +49,7 @@ type Server struct {
 	log     *logrus.Logger
 	schemas map[string]*xsd.Schema
 	tickets *tickets
+	mailer  *mailer // nil when no SMTP server is configured
 	handler http.Handler
 }
 
@@ -71,10 +76,21 @@ func New(cfg *config.Config, st *store.Store, log *logrus.Logger, opts Options) 
 	}
 	auth := newAuthenticator(cfg.Clients(), opts.Now)
 	s.tickets = &tickets{store: st, lifetime: cfg.Tickets.Lifetime, now: opts.Now}
+	if cfg.SMTP.Host != "" {
+		sender, err := memail.NewSender(memail.SMTPConfig{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username,
+			Password: cfg.SMTP.Password.Reveal(), TLS: cfg.SMTP.TLS, From: cfg.SMTP.From, TLSConfig: opts.SMTPTLS})
+		if err != nil {
+			closeSchemas(schemas)
+			return nil, fmt.Errorf("smtp: %w", err)
+		}
+		s.mailer = &mailer{store: st, sender: sender, log: log, now: opts.Now}
+	} else {
+		log.Warn("smtp.host is not set: citizens' messages to case handlers are queued but not sent")
+	}
 
 	mux := http.NewServeMux()
 	services := map[string]http.Handler{
-		"portal":  soapEndpoint("portal", me.RolePortal, xsd.Portal, portalOperations(portalService{eServices: catalogue, store: st, tickets: s.tickets})),
+		"portal":  soapEndpoint("portal", me.RolePortal, xsd.Portal, portalOperations(portalService{eServices: catalogue, store: st, tickets: s.tickets, mail: newMailSettings(cfg.SMTP.From, cfg.SMTP.ReplyTo)})),
 		"catalog": soapEndpoint("catalog", me.RoleCatalog, xsd.Catalog, catalogOperations(catalogService{catalogue})),
 		"etjanst": soapEndpoint("etjanst", me.RoleEService, xsd.EService, eServiceOperations(eServiceService{store: st, tickets: s.tickets})),
 	}
@@ -104,8 +120,10 @@ func New(cfg *config.Config, st *store.Store, log *logrus.Logger, opts Options) 
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // Close frees the parsed schemas.
-func (s *Server) Close() {
-	for _, sc := range s.schemas {
+func (s *Server) Close() { closeSchemas(s.schemas) }
+
+func closeSchemas(m map[string]*xsd.Schema) {
+	for _, sc := range m {
 		sc.Close()
 	}
 }
@@ -234,6 +252,21 @@ func newRequestID() string {
 	return hex.EncodeToString(b[:])
 }
 
+// RunBackground starts the work ME does besides answering requests: the
+// ticket purge and the mail queue. It stops when ctx is done.
+func (s *Server) RunBackground(ctx context.Context) {
+	go s.tickets.purge(ctx, s.cfg.Tickets.PurgeInterval, func(n int64, err error) {
+		if err != nil {
+			s.log.WithError(err).Warn("purging tickets failed")
+		} else if n > 0 {
+			s.log.WithField("tickets", n).Debug("purged expired tickets")
+		}
+	})
+	if s.mailer != nil {
+		go s.mailer.run(ctx, time.Second)
+	}
+}
+
 // ListenAndServe serves until ctx is done, then shuts down gracefully.
 // Plain HTTP is served only on a loopback address.
 func (s *Server) ListenAndServe(ctx context.Context) error {
@@ -268,13 +301,7 @@ func (s *Server) ListenAndServe(ctx context.Context) error {
 	s.log.WithFields(logrus.Fields{"addr": ln.Addr().String(), "url": scheme + "://" + ln.Addr().String() + "/soap/portal?wsdl"}).Info("listening")
 	bgCtx, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
-	go s.tickets.purge(bgCtx, s.cfg.Tickets.PurgeInterval, func(n int64, err error) {
-		if err != nil {
-			s.log.WithError(err).Warn("purging tickets failed")
-		} else if n > 0 {
-			s.log.WithField("tickets", n).Debug("purged expired tickets")
-		}
-	})
+	s.RunBackground(bgCtx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

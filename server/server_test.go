@@ -88,7 +88,9 @@ func newTestEnv(t testing.TB, driver string, configure ...func(*config.Config)) 
 		t.Fatal(err)
 	}
 	env.ts = httptest.NewServer(srv.Handler())
-	t.Cleanup(func() { env.ts.Close(); srv.Close() })
+	bg, stop := context.WithCancel(context.Background())
+	srv.RunBackground(bg)
+	t.Cleanup(func() { stop(); env.ts.Close(); srv.Close() })
 	return env
 }
 
@@ -271,8 +273,8 @@ func TestRequestsAreValidatedAndAuthorised(t *testing.T) {
 		wantCode    string
 		wantInFault string // in the message or element
 	}{
-		{name: "valid request of an operation to come", path: "portal", user: "portal-a",
-			body: `<p:ListCases><p:citizen>191212121212</p:citizen></p:ListCases>`, wantStatus: 500, wantCode: "NotImplemented", wantInFault: "ListCases"},
+		{name: "personnummer with a wrong control digit", path: "portal", user: "portal-a",
+			body: `<p:ListCases><p:citizen>191212121213</p:citizen></p:ListCases>`, wantStatus: 500, wantCode: "ValidationFailed", wantInFault: "personnummer"},
 		{name: "wrong namespace", path: "portal", user: "portal-a",
 			body: `<GetEService xmlns="urn:wrong"><eServiceId>x</eServiceId></GetEService>`, wantStatus: 500, wantCode: "ValidationFailed", wantInFault: "{urn:wrong}GetEService"},
 		{name: "missing required element", path: "portal", user: "portal-a",

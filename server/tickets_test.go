@@ -292,8 +292,8 @@ func TestCompletionFlow(t *testing.T) {
 			t.Errorf("a completion ticket for a done action: %s; want Conflict", faultCode(err))
 		}
 		_, err = env.eService("etjanst-b").ReportCompletionContext(ctx, &etjanst.ReportCompletion{CaseId: comp.CaseId, ActionId: comp.ActionId})
-		if faultCode(err) != "Forbidden" {
-			t.Errorf("ReportCompletion by another organisation's e-service: %s; want Forbidden", faultCode(err))
+		if faultCode(err) != "NotFound" {
+			t.Errorf("ReportCompletion by another organisation's e-service: %s; want NotFound", faultCode(err))
 		}
 	})
 }

@@ -80,7 +80,7 @@ func TestSyncClients(t *testing.T) {
 		}
 		for _, tt := range tests {
 			got, err := s.Client(ctx, tt.name)
-			if tt.want == (me.Client{}) {
+			if tt.want.Name == "" {
 				if !errors.Is(err, me.ErrNotFound) {
 					t.Errorf("Client(%q) after removal: err = %v, want ErrNotFound", tt.name, err)
 				}
@@ -88,7 +88,7 @@ func TestSyncClients(t *testing.T) {
 			}
 			if err != nil {
 				t.Errorf("Client(%q): %v", tt.name, err)
-			} else if got != tt.want {
+			} else if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("Client(%q) = %+v, want %+v", tt.name, got, tt.want)
 			}
 		}

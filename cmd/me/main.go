@@ -4,6 +4,7 @@
 //	me migrate  [--config FILE]   apply database migrations and exit
 //	me validate FILE...           check signal files against the published XSD
 //	me shs send FILE...           send signal files to ME over SHS (--watch DIR)
+//	me audit --citizen PNR        show who read a citizen's data
 //	me signals --rejected         list the SHS messages ME refused
 //	me version                    print the version and contract versions
 package main
@@ -30,6 +31,7 @@ commands:
   validate FILE...           check case-system signal files against xsd/signal.xsd
   shs send FILE...           send signal files to ME over SHS; --watch DIR to pick them up
   signals --rejected         list the SHS messages ME refused, with their reasons
+  audit --citizen PNR        show which clients read a citizen's cases, and when
   version                    print ME's version and its contract versions
 
 The configuration file is --config, else $ME_CONFIG; every key can be
@@ -62,6 +64,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return shsCommand(ctx, args[1:], stdout, stderr)
 	case "signals":
 		err = signals(ctx, args[1:], stdout, stderr)
+	case "audit":
+		err = audit(ctx, args[1:], stdout, stderr)
 	case "version":
 		err = printVersion(stdout)
 	case "help", "-h", "--help":

@@ -14,8 +14,9 @@
 #   SOAPAction: "<the operation's soapAction from the WSDL>"
 # An answer is HTTP 200 with the response envelope, or HTTP 500 with a SOAP
 # Fault whose detail is an MEFault (code, message, element?, reference?).
-# In this version only ListEServices, GetEService and the catalog operations
-# are served; the others answer the fault code NotImplemented.
+# Every operation is served. The example ids (cases, events, tickets) are
+# made up, so those calls answer faults such as NotFound or InvalidTicket
+# until you put in ids from your own data.
 set -eu
 
 ME_URL=${ME_URL:-http://127.0.0.1:8080}
@@ -77,7 +78,7 @@ call demo-catalog catalog catalog-ListOwnEServices.xml "http://minaengagemang.se
 call demo-catalog catalog catalog-WithdrawEService.xml "http://minaengagemang.se/catalog/v1/WithdrawEService"
 
 # Portal: tickets, cases (ärenden), events (händelser) and the citizen's
-# profile. In the contract; NotImplemented until their release.
+# profile.
 call demo-portal portal portal-CreateStartTicket.xml "http://minaengagemang.se/portal/v1/CreateStartTicket"
 call demo-portal portal portal-ListCases.xml "http://minaengagemang.se/portal/v1/ListCases"
 call demo-portal portal portal-GetCase.xml "http://minaengagemang.se/portal/v1/GetCase"
@@ -89,6 +90,6 @@ call demo-portal portal portal-ArchiveCase.xml "http://minaengagemang.se/portal/
 call demo-portal portal portal-GetCitizenProfile.xml "http://minaengagemang.se/portal/v1/GetCitizenProfile"
 call demo-portal portal portal-UpdateCitizenProfile.xml "http://minaengagemang.se/portal/v1/UpdateCitizenProfile"
 
-# E-service (eTjänst): tickets. NotImplemented until their release.
+# E-service (eTjänst): redeem a ticket, report a completion.
 call demo-etjanst etjanst etjanst-RedeemTicket.xml "http://minaengagemang.se/etjanst/v1/RedeemTicket"
 call demo-etjanst etjanst etjanst-ReportCompletion.xml "http://minaengagemang.se/etjanst/v1/ReportCompletion"

@@ -1,0 +1,218 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hooklift/gowsdl/soap"
+
+	"github.com/minaengagemang/me"
+	"github.com/minaengagemang/me/generated/portal"
+)
+
+// The citizen's cases (ärenden) through the portal. Every read is limited
+// to the citizen named in the request and to the organisations the portal
+// serves; anything else is answered as missing. Every successful read of a
+// case, event or attachment is written to the audit log first.
+
+// portalOrgs are the organisations whose cases a portal client may show.
+func portalOrgs(c me.Client) []string {
+	return append([]string{c.OrganisationNumber}, c.ExtraOrganisations...)
+}
+
+// audit records a read of the citizen's personal data. A read that cannot
+// be audited is not served.
+func (s portalService) audit(ctx context.Context, client me.Client, pnr, op, object string) error {
+	err := s.store.Audit(ctx, me.AuditEntry{Time: s.tickets.now().UTC(), Client: client.Name, PersonalIdentityNumber: pnr, Operation: op, Object: object})
+	if err != nil {
+		return fmt.Errorf("audit %s: %w", op, err)
+	}
+	return nil
+}
+
+func notFound(element, format string, args ...any) error {
+	return &me.Error{Code: me.CodeNotFound, Element: element, Message: fmt.Sprintf(format, args...)}
+}
+
+func (s portalService) ListCases(ctx context.Context, req *portal.ListCases) (*portal.ListCasesResponse, error) {
+	client, _ := clientFrom(ctx)
+	pnr := string(req.Citizen)
+	if err := checkCitizen(pnr); err != nil {
+		return nil, err
+	}
+	f := me.CaseFilter{PersonalIdentityNumber: pnr, Organisations: portalOrgs(client), Status: me.CaseStatus(deref(req.Status)),
+		UnreadOnly: deref(req.UnreadOnly), IncludeArchived: deref(req.IncludeArchived), PageSize: int(deref(req.PageSize)), PageToken: string(deref(req.PageToken))}
+	if req.UpdatedSince != nil {
+		f.UpdatedSince = req.UpdatedSince.ToGoTime()
+	}
+	list, next, err := s.store.ListCases(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(list))
+	for i, c := range list {
+		ids[i] = c.ID
+	}
+	if err := s.audit(ctx, client, pnr, "ListCases", strings.Join(ids, " ")); err != nil {
+		return nil, err
+	}
+	resp := &portal.ListCasesResponse{NextPageToken: optional[portal.PageToken](next)}
+	for _, c := range list {
+		resp.Case_ = append(resp.Case_, s.toPortalSummary(c))
+	}
+	return resp, nil
+}
+
+func (s portalService) GetCase(ctx context.Context, req *portal.GetCase) (*portal.GetCaseResponse, error) {
+	client, _ := clientFrom(ctx)
+	pnr := string(req.Citizen)
+	if err := checkCitizen(pnr); err != nil {
+		return nil, err
+	}
+	v, err := s.store.CaseView(ctx, pnr, portalOrgs(client), string(req.CaseId))
+	if errors.Is(err, me.ErrNotFound) {
+		return nil, notFound("caseId", "the citizen has no case %s", req.CaseId)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.audit(ctx, client, pnr, "GetCase", v.ID); err != nil {
+		return nil, err
+	}
+	detail := portal.CaseDetail{Summary: s.toPortalSummary(v.CaseSummary), HandlerName: optional[portal.ShortText](v.Handler.Name)}
+	for _, e := range v.Events {
+		detail.Event = append(detail.Event, toPortalEvent(e))
+	}
+	return &portal.GetCaseResponse{Case_: detail}, nil
+}
+
+func (s portalService) MarkEventRead(ctx context.Context, req *portal.MarkEventRead) (*portal.MarkEventReadResponse, error) {
+	client, _ := clientFrom(ctx)
+	pnr := string(req.Citizen)
+	if err := checkCitizen(pnr); err != nil {
+		return nil, err
+	}
+	at, err := s.store.MarkEventRead(ctx, pnr, portalOrgs(client), string(req.EventId), client.Name, s.tickets.now().UTC())
+	if errors.Is(err, me.ErrNotFound) {
+		return nil, notFound("eventId", "the citizen has no event %s", req.EventId)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &portal.MarkEventReadResponse{ReadAt: xsdTime(at)}, nil
+}
+
+func (s portalService) GetAttachment(ctx context.Context, req *portal.GetAttachment) (*portal.GetAttachmentResponse, error) {
+	client, _ := clientFrom(ctx)
+	pnr := string(req.Citizen)
+	if err := checkCitizen(pnr); err != nil {
+		return nil, err
+	}
+	a, err := s.store.Attachment(ctx, pnr, portalOrgs(client), string(req.AttachmentId))
+	if errors.Is(err, me.ErrNotFound) {
+		return nil, notFound("attachmentId", "the citizen has no attachment %s to download", req.AttachmentId)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.audit(ctx, client, pnr, "GetAttachment", a.ID); err != nil {
+		return nil, err
+	}
+	return &portal.GetAttachmentResponse{FileName: portal.ShortText(a.FileName), MediaType: portal.ShortText(a.MediaType), Content: portal.Base64Binary(a.Content)}, nil
+}
+
+func (s portalService) SendMessageToHandler(ctx context.Context, req *portal.SendMessageToHandler) (*portal.SendMessageToHandlerResponse, error) {
+	client, _ := clientFrom(ctx)
+	pnr := string(req.Citizen)
+	if err := checkCitizen(pnr); err != nil {
+		return nil, err
+	}
+	text := strings.TrimSpace(string(req.Text))
+	if text == "" {
+		return nil, &me.Error{Code: me.CodeValidationFailed, Element: "text", Message: "the message is empty"}
+	}
+	v, err := s.store.CaseView(ctx, pnr, portalOrgs(client), string(req.CaseId))
+	if errors.Is(err, me.ErrNotFound) {
+		return nil, notFound("caseId", "the citizen has no case %s", req.CaseId)
+	}
+	if err != nil {
+		return nil, err
+	}
+	name := "En medborgare"
+	if p, err := s.store.CitizenProfile(ctx, pnr); err == nil && strings.TrimSpace(p.GivenName+" "+p.Surname) != "" {
+		name = strings.TrimSpace(p.GivenName + " " + p.Surname)
+	}
+	m := s.mail.handlerMail(v.Case, s.eServices.organisationName(v.OrganisationNumber), name, text)
+	ev, err := s.store.AddCitizenMessage(ctx, pnr, portalOrgs(client), v.ID, string(req.EventId), text, m, s.tickets.now().UTC())
+	if errors.Is(err, me.ErrNotFound) {
+		return nil, notFound("eventId", "case %s has no event %s", req.CaseId, req.EventId)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &portal.SendMessageToHandlerResponse{EventId: portal.Identifier(ev.ID)}, nil
+}
+
+func (s portalService) ArchiveCase(ctx context.Context, req *portal.ArchiveCase) (*portal.ArchiveCaseResponse, error) {
+	client, _ := clientFrom(ctx)
+	pnr := string(req.Citizen)
+	if err := checkCitizen(pnr); err != nil {
+		return nil, err
+	}
+	at, err := s.store.ArchiveCase(ctx, pnr, portalOrgs(client), string(req.CaseId), s.tickets.now().UTC())
+	if errors.Is(err, me.ErrNotFound) {
+		return nil, notFound("caseId", "the citizen has no case %s", req.CaseId)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &portal.ArchiveCaseResponse{ArchivedAt: xsdTime(at)}, nil
+}
+
+func (s portalService) toPortalSummary(c me.CaseSummary) portal.CaseSummary {
+	out := portal.CaseSummary{
+		Id: portal.Identifier(c.ID), CaseNumber: optional[portal.ShortText](c.CaseNumber), Title: toPortalText(c.Title),
+		OrganisationNumber: portal.OrganisationNumber(c.OrganisationNumber), OrganisationName: portal.ShortText(s.eServices.organisationName(c.OrganisationNumber)),
+		Status: portal.CaseStatus(c.Status), Created: xsdTime(c.Created), Updated: xsdTime(c.Updated),
+		UnreadEvents: int32(c.UnreadEvents), Archived: c.Archived,
+	}
+	if c.LatestEventTitle.SV != "" {
+		t := toPortalText(c.LatestEventTitle)
+		out.LatestEventTitle = &t
+	}
+	return out
+}
+
+func toPortalText(t me.LocalizedText) portal.LocalizedText {
+	return portal.LocalizedText{Sv: portal.LongText(t.SV), En: optional[portal.LongText](t.EN)}
+}
+
+func optionalText(t me.LocalizedText) *portal.LocalizedText {
+	if t.SV == "" && t.EN == "" {
+		return nil
+	}
+	out := toPortalText(t)
+	return &out
+}
+
+func toPortalEvent(e me.Event) portal.Event {
+	out := portal.Event{Id: portal.Identifier(e.ID), Time: xsdTime(e.Time), Title: toPortalText(e.Title), Text: optionalText(e.Text),
+		FromCitizen: e.FromCitizen, Read: e.ReadAt != nil}
+	for _, a := range e.Attachments {
+		out.Attachment = append(out.Attachment, portal.AttachmentInfo{Id: portal.Identifier(a.ID), FileName: portal.ShortText(a.FileName),
+			MediaType: portal.ShortText(a.MediaType), Size: a.Size})
+	}
+	for _, a := range e.Actions {
+		pa := portal.Action{Id: portal.Identifier(a.ID), Type_: portal.ActionType(a.Type), Label: optionalText(a.Label), State: portal.ActionState(a.State),
+			AttachmentId: optional[portal.Identifier](a.AttachmentID), EServiceId: optional[portal.Identifier](a.EServiceID)}
+		if d, err := time.Parse(time.DateOnly, a.DueDate); err == nil {
+			due := soap.CreateXsdDate(d, false)
+			pa.DueDate = &due
+		}
+		out.Action = append(out.Action, pa)
+	}
+	return out
+}

@@ -1,0 +1,815 @@
+package store_test
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/minaengagemang/me"
+	"github.com/minaengagemang/me/store"
+	"github.com/minaengagemang/me/store/storetest"
+)
+
+// The portal of these tests shows Malmö's cases.
+var malmoOnly = []string{malmo.Number}
+
+// other is a citizen on none of the test cases but their own.
+var other = me.Citizen{PersonalIdentityNumber: "200001012384", GivenName: "Annan"}
+
+const handlerEmail = "anna.lindqvist@kommun.example"
+
+// caseSignal is a signal of one event on a Malmö case with a handler.
+func caseSignal(externalID string, status me.CaseStatus, citizens []me.Citizen, ev me.Event) me.Signal {
+	return me.Signal{
+		Case: me.Case{
+			OrganisationNumber: malmo.Number,
+			ExternalID:         externalID,
+			CaseNumber:         "NR " + externalID,
+			Title:              me.LocalizedText{SV: "Ärende " + externalID, EN: "Case " + externalID},
+			Status:             status,
+			Handler:            me.Handler{Name: "Anna Lindqvist", Email: handlerEmail},
+		},
+		Citizens: citizens,
+		Event:    ev,
+	}
+}
+
+var txSeq struct {
+	sync.Mutex
+	n int
+}
+
+// signal records sig under a new tx.id at now.
+func signal(t *testing.T, s *store.Store, sig me.Signal, now time.Time) me.SignalReceipt {
+	t.Helper()
+	txSeq.Lock()
+	txSeq.n++
+	tx := fmt.Sprintf("tx-portal-%d", txSeq.n)
+	txSeq.Unlock()
+	msg := shsMessage(tx)
+	msg.From = sig.Case.OrganisationNumber
+	return record(t, s, msg, sig, now)
+}
+
+func list(t *testing.T, s *store.Store, f me.CaseFilter) []me.CaseSummary {
+	t.Helper()
+	if f.PersonalIdentityNumber == "" {
+		f.PersonalIdentityNumber = tolvan.PersonalIdentityNumber
+	}
+	if f.Organisations == nil {
+		f.Organisations = malmoOnly
+	}
+	f.PageSize = store.MaxPageSize
+	got, next, err := s.ListCases(context.Background(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next != "" {
+		t.Fatalf("ListCases(%+v) has more than one page", f)
+	}
+	return got
+}
+
+func caseIDs(list []me.CaseSummary) []string {
+	var ids []string
+	for _, c := range list {
+		ids = append(ids, c.ID)
+	}
+	return ids
+}
+
+func view(t *testing.T, s *store.Store, pnr, caseID string) me.CaseView {
+	t.Helper()
+	v, err := s.CaseView(context.Background(), pnr, malmoOnly, caseID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// checkNoHandlerEmail fails when the handler's e-mail address is anywhere
+// in v.
+func checkNoHandlerEmail(t *testing.T, v any) {
+	t.Helper()
+	if s := fmt.Sprintf("%+v", v); strings.Contains(s, handlerEmail) || strings.Contains(s, "@kommun.example") {
+		t.Errorf("the handler's e-mail address is shown to the citizen: %s", s)
+	}
+}
+
+func TestListCasesPaging(t *testing.T) {
+	const n = 500
+	ctx := context.Background()
+	forEachDB(t, func(t *testing.T, s *store.Store) {
+		setup(t, s)
+		want := map[string]bool{}
+		base := at(0)
+		for i := range n {
+			// Three cases at a time have the same updated_at: the id
+			// orders them.
+			now := base.Add(time.Duration(i/3) * time.Minute)
+			r := signal(t, s, caseSignal(fmt.Sprintf("P-%d", i), me.CaseInProgress, []me.Citizen{tolvan},
+				me.Event{Time: now, Title: me.LocalizedText{SV: fmt.Sprintf("Händelse %d", i)}}), now)
+			want[r.CaseID] = true
+		}
+		// Tolvan's cases at another organisation and another citizen's
+		// case at Malmö are not listed.
+		gbg := caseSignal("G-1", me.CaseInProgress, []me.Citizen{tolvan}, me.Event{Time: base, Title: me.LocalizedText{SV: "Göteborg"}})
+		gbg.Case.OrganisationNumber = goteborg.Number
+		gbgCase := signal(t, s, gbg, base.Add(10*time.Hour)).CaseID
+		otherCase := signal(t, s, caseSignal("O-1", me.CaseInProgress, []me.Citizen{other}, me.Event{Time: base, Title: me.LocalizedText{SV: "Annan"}}), base.Add(time.Hour)).CaseID
+
+		seen := map[string]bool{}
+		var prev *me.CaseSummary
+		token, pages := "", 0
+		for {
+			page, next, err := s.ListCases(ctx, me.CaseFilter{
+				PersonalIdentityNumber: tolvan.PersonalIdentityNumber,
+				Organisations:          malmoOnly,
+				PageSize:               37,
+				PageToken:              token,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			pages++
+			if next != "" && len(page) != 37 {
+				t.Fatalf("page %d has %d cases and a next page", pages, len(page))
+			}
+			for i := range page {
+				c := &page[i]
+				if !want[c.ID] {
+					t.Fatalf("page %d lists case %s, which is not one of Tolvan's at Malmö", pages, c.ID)
+				}
+				if seen[c.ID] {
+					t.Fatalf("page %d lists case %s again", pages, c.ID)
+				}
+				seen[c.ID] = true
+				if prev != nil && !(c.Updated.Before(prev.Updated) || c.Updated.Equal(prev.Updated) && c.ID < prev.ID) {
+					t.Fatalf("case %s (%s) follows %s (%s): not newest first", c.ID, c.Updated, prev.ID, prev.Updated)
+				}
+				prev = c
+				if c.Handler != (me.Handler{Name: "Anna Lindqvist"}) {
+					t.Errorf("case %s: handler %+v, want the name only", c.ID, c.Handler)
+				}
+				if !reflect.DeepEqual(c.Citizens, []string{tolvan.PersonalIdentityNumber}) || c.UnreadEvents != 1 || c.Archived ||
+					!strings.HasPrefix(c.LatestEventTitle.SV, "Händelse ") || "NR "+c.ExternalID != c.CaseNumber {
+					t.Errorf("summary %+v", *c)
+				}
+			}
+			if next == "" {
+				break
+			}
+			if strings.ContainsAny(next, "+/=") {
+				t.Errorf("page token %q is not URL-safe", next)
+			}
+			token = next
+		}
+		if len(seen) != n {
+			t.Fatalf("%d cases listed, want %d", len(seen), n)
+		}
+		if want := (n + 36) / 37; pages != want {
+			t.Errorf("%d pages, want %d", pages, want)
+		}
+
+		// Page sizes: the default and the maximum.
+		for _, tt := range []struct{ size, want int }{{0, store.DefaultPageSize}, {-1, store.DefaultPageSize}, {1000, store.MaxPageSize}} {
+			page, next, err := s.ListCases(ctx, me.CaseFilter{PersonalIdentityNumber: tolvan.PersonalIdentityNumber, Organisations: malmoOnly, PageSize: tt.size})
+			if err != nil || len(page) != tt.want || next == "" {
+				t.Errorf("PageSize %d: %d cases, next %q, %v; want %d and a next page", tt.size, len(page), next, err, tt.want)
+			}
+		}
+
+		// Both organisations: Göteborg's case too, newest.
+		page, _, err := s.ListCases(ctx, me.CaseFilter{PersonalIdentityNumber: tolvan.PersonalIdentityNumber, Organisations: []string{malmo.Number, goteborg.Number}, PageSize: 1})
+		if err != nil || len(page) != 1 || page[0].ID != gbgCase {
+			t.Errorf("both organisations: first case %v, %v; want Göteborg's %s", caseIDs(page), err, gbgCase)
+		}
+		// The other citizen sees only their own.
+		if got := list(t, s, me.CaseFilter{PersonalIdentityNumber: other.PersonalIdentityNumber}); !reflect.DeepEqual(caseIDs(got), []string{otherCase}) {
+			t.Errorf("other citizen's cases = %v, want %v", caseIDs(got), []string{otherCase})
+		}
+		// No organisations: nothing.
+		if page, next, err := s.ListCases(ctx, me.CaseFilter{PersonalIdentityNumber: tolvan.PersonalIdentityNumber, Organisations: []string{}}); err != nil || len(page) != 0 || next != "" {
+			t.Errorf("no organisations: %d cases, %q, %v; want none", len(page), next, err)
+		}
+	})
+}
+
+func TestListCasesBadPageToken(t *testing.T) {
+	ctx := context.Background()
+	forEachDB(t, func(t *testing.T, s *store.Store) {
+		setup(t, s)
+		for _, token := range []string{
+			"not a token!",
+			"====",
+			base64.RawURLEncoding.EncodeToString([]byte("no separator")),
+			base64.RawURLEncoding.EncodeToString([]byte("123.")),
+			base64.RawURLEncoding.EncodeToString([]byte("x.cabc")),
+			base64.RawURLEncoding.EncodeToString([]byte("123.c'; DROP TABLE cases")),
+		} {
+			_, _, err := s.ListCases(ctx, me.CaseFilter{PersonalIdentityNumber: tolvan.PersonalIdentityNumber, Organisations: malmoOnly, PageToken: token})
+			var e *me.Error
+			if !errors.As(err, &e) || e.Code != me.CodeValidationFailed || e.Element != "pageToken" || e.Message == "" {
+				t.Errorf("token %q: err = %v, want ValidationFailed for pageToken", token, err)
+			}
+		}
+	})
+}
+
+func TestListCasesFilters(t *testing.T) {
+	ctx := context.Background()
+	forEachDB(t, func(t *testing.T, s *store.Store) {
+		setup(t, s)
+		decided := signal(t, s, bygglovSignal(), at(1)) // Tolvan and Åsa
+		closed := signal(t, s, caseSignal("S-2", me.CaseClosed, []me.Citizen{tolvan},
+			me.Event{Time: at(2), Title: me.LocalizedText{SV: "Avslutat"}, Actions: []me.Action{{Type: me.ActionArchive}}}), at(2))
+		progress := signal(t, s, caseSignal("S-3", me.CaseInProgress, []me.Citizen{tolvan},
+			me.Event{ExternalID: "late", Time: at(3), Title: me.LocalizedText{SV: "Senaste", EN: "Latest"}}), at(3))
+		// A later signal with an earlier event: the case is updated, the
+		// latest event by time stays.
+		early := signal(t, s, caseSignal("S-3", me.CaseInProgress, []me.Citizen{tolvan},
+			me.Event{ExternalID: "early", Time: at(0), Title: me.LocalizedText{SV: "Tidig"}}), at(4))
+
+		all := list(t, s, me.CaseFilter{})
+		if want := []string{progress.CaseID, closed.CaseID, decided.CaseID}; !reflect.DeepEqual(caseIDs(all), want) {
+			t.Fatalf("cases %v, want newest activity first %v", caseIDs(all), want)
+		}
+		if got := all[0]; got.UnreadEvents != 2 || got.LatestEventTitle != (me.LocalizedText{SV: "Senaste", EN: "Latest"}) || !got.Updated.Equal(stored(at(4))) {
+			t.Errorf("case with two events: %+v", got)
+		}
+		wantBygglov := bygglovSignal().Case
+		wantBygglov.ID = decided.CaseID
+		wantBygglov.Handler.Email = ""
+		wantBygglov.Citizens = []string{tolvan.PersonalIdentityNumber, asa.PersonalIdentityNumber}
+		wantBygglov.Created, wantBygglov.Updated = stored(at(1)), stored(at(1))
+		if w := (me.CaseSummary{Case: wantBygglov, UnreadEvents: 1, LatestEventTitle: bygglovSignal().Event.Title}); !reflect.DeepEqual(all[2], w) {
+			t.Errorf("bygglov summary =\n%+v\nwant\n%+v", all[2], w)
+		}
+		checkNoHandlerEmail(t, all)
+
+		if got := list(t, s, me.CaseFilter{Status: me.CaseClosed}); !reflect.DeepEqual(caseIDs(got), []string{closed.CaseID}) {
+			t.Errorf("closed cases %v, want %v", caseIDs(got), []string{closed.CaseID})
+		}
+		if got := list(t, s, me.CaseFilter{UpdatedSince: at(2)}); !reflect.DeepEqual(caseIDs(got), []string{progress.CaseID, closed.CaseID}) {
+			t.Errorf("cases updated since at(2): %v, want %v", caseIDs(got), []string{progress.CaseID, closed.CaseID})
+		}
+
+		// Reading: the one event of the bygglov case, one of two of the
+		// other.
+		for _, ev := range []string{decided.EventID, early.EventID} {
+			if _, err := s.MarkEventRead(ctx, tolvan.PersonalIdentityNumber, malmoOnly, ev, "malmo-portal", at(5)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := list(t, s, me.CaseFilter{UnreadOnly: true}); !reflect.DeepEqual(caseIDs(got), []string{progress.CaseID, closed.CaseID}) {
+			t.Errorf("unread cases %v, want %v", caseIDs(got), []string{progress.CaseID, closed.CaseID})
+		}
+		all = list(t, s, me.CaseFilter{})
+		if all[0].UnreadEvents != 1 || all[2].UnreadEvents != 0 {
+			t.Errorf("unread events %d and %d, want 1 and 0", all[0].UnreadEvents, all[2].UnreadEvents)
+		}
+		// Read on one portal is read on all; Åsa has read nothing.
+		if got := list(t, s, me.CaseFilter{UnreadOnly: true, Organisations: []string{goteborg.Number, malmo.Number}}); len(got) != 2 {
+			t.Errorf("unread cases through another portal: %v, want 2", caseIDs(got))
+		}
+		if got := list(t, s, me.CaseFilter{PersonalIdentityNumber: asa.PersonalIdentityNumber, UnreadOnly: true}); !reflect.DeepEqual(caseIDs(got), []string{decided.CaseID}) || got[0].UnreadEvents != 1 {
+			t.Errorf("Åsa's unread cases %+v, want the bygglov case with 1 unread", got)
+		}
+
+		// Archiving hides the case from the citizen's default listing only.
+		if _, err := s.ArchiveCase(ctx, tolvan.PersonalIdentityNumber, malmoOnly, closed.CaseID, at(6)); err != nil {
+			t.Fatal(err)
+		}
+		if got := list(t, s, me.CaseFilter{}); !reflect.DeepEqual(caseIDs(got), []string{progress.CaseID, decided.CaseID}) {
+			t.Errorf("cases after archiving %v, want %v", caseIDs(got), []string{progress.CaseID, decided.CaseID})
+		}
+		got := list(t, s, me.CaseFilter{IncludeArchived: true})
+		if !reflect.DeepEqual(caseIDs(got), []string{progress.CaseID, closed.CaseID, decided.CaseID}) || !got[1].Archived || got[0].Archived || got[2].Archived {
+			t.Errorf("cases with archived: %+v", got)
+		}
+		if got := list(t, s, me.CaseFilter{IncludeArchived: true, Status: me.CaseClosed, UnreadOnly: true}); !reflect.DeepEqual(caseIDs(got), []string{closed.CaseID}) {
+			t.Errorf("closed unread with archived: %v, want %v", caseIDs(got), []string{closed.CaseID})
+		}
+	})
+}
+
+func TestCaseView(t *testing.T) {
+	ctx := context.Background()
+	forEachDB(t, func(t *testing.T, s *store.Store) {
+		setup(t, s)
+		first := signal(t, s, bygglovSignal(), at(1))
+		later := bygglovSignal()
+		later.Case.Status = me.CaseClosed
+		later.Event = me.Event{ExternalID: "H6", Time: at(3), Title: me.LocalizedText{SV: "Avslutat"}, Text: me.LocalizedText{SV: "Klart."}, Notify: true}
+		second := signal(t, s, later, at(4))
+		// Same time as the second, stored later: newer.
+		same := later
+		same.Event = me.Event{ExternalID: "H7", Time: at(3), Title: me.LocalizedText{SV: "Samtidigt"}}
+		third := signal(t, s, same, at(5))
+
+		readAt, err := s.MarkEventRead(ctx, tolvan.PersonalIdentityNumber, malmoOnly, first.EventID, "malmo-portal", at(6))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !readAt.Equal(stored(at(6))) || readAt.Location() != time.UTC {
+			t.Errorf("read at %v, want %v", readAt, stored(at(6)))
+		}
+
+		v := view(t, s, tolvan.PersonalIdentityNumber, first.CaseID)
+		checkNoHandlerEmail(t, v)
+		var evIDs []string
+		for _, e := range v.Events {
+			evIDs = append(evIDs, e.ID)
+		}
+		if want := []string{third.EventID, second.EventID, first.EventID}; !reflect.DeepEqual(evIDs, want) {
+			t.Fatalf("events %v, want newest first %v", evIDs, want)
+		}
+		wantCase := later.Case
+		wantCase.ID = first.CaseID
+		wantCase.Handler = me.Handler{Name: later.Case.Handler.Name}
+		wantCase.Citizens = []string{tolvan.PersonalIdentityNumber, asa.PersonalIdentityNumber}
+		wantCase.Created, wantCase.Updated = stored(at(1)), stored(at(5))
+		wantSummary := me.CaseSummary{Case: wantCase, UnreadEvents: 2, LatestEventTitle: same.Event.Title}
+		if !reflect.DeepEqual(v.CaseSummary, wantSummary) {
+			t.Errorf("summary =\n%+v\nwant\n%+v", v.CaseSummary, wantSummary)
+		}
+		if v.Events[0].ReadAt != nil || v.Events[1].ReadAt != nil || v.Events[2].ReadAt == nil || !v.Events[2].ReadAt.Equal(stored(at(6))) {
+			t.Errorf("read at %v, %v, %v; want only the first event's, %v", v.Events[0].ReadAt, v.Events[1].ReadAt, v.Events[2].ReadAt, stored(at(6)))
+		}
+		// The first event as stored, without attachment content.
+		all := eventsOf(t, s, first.CaseID)
+		want := all[0]
+		for i := range want.Attachments {
+			want.Attachments[i].Content = nil
+		}
+		rat := stored(at(6))
+		want.ReadAt = &rat
+		if !reflect.DeepEqual(v.Events[2], want) {
+			t.Errorf("event =\n%+v\nwant\n%+v", v.Events[2], want)
+		}
+		if v.Events[2].Attachments[0].Size != int64(len(pdf)) {
+			t.Errorf("attachment size %d, want %d", v.Events[2].Attachments[0].Size, len(pdf))
+		}
+
+		// Åsa has read nothing.
+		va := view(t, s, asa.PersonalIdentityNumber, first.CaseID)
+		if va.UnreadEvents != 3 || va.Events[2].ReadAt != nil {
+			t.Errorf("Åsa's view: %d unread, first read at %v; want 3 and nil", va.UnreadEvents, va.Events[2].ReadAt)
+		}
+	})
+}
+
+func TestMarkEventReadKeepsTheFirst(t *testing.T) {
+	ctx := context.Background()
+	forEachDB(t, func(t *testing.T, s *store.Store) {
+		setup(t, s)
+		r := signal(t, s, bygglovSignal(), at(1))
+		first, err := s.MarkEventRead(ctx, tolvan.PersonalIdentityNumber, malmoOnly, r.EventID, "malmo-portal", at(2))
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := s.MarkEventRead(ctx, tolvan.PersonalIdentityNumber, malmoOnly, r.EventID, "other-portal", at(3))
+		if err != nil || !again.Equal(first) || !first.Equal(stored(at(2))) {
+			t.Fatalf("read again: %v, %v; want the first read %v", again, err, first)
+		}
+
+		// Åsa on many portals at once: one read, the same for all.
+		const n = 16
+		results := make([]time.Time, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				results[i], errs[i] = s.MarkEventRead(ctx, asa.PersonalIdentityNumber, malmoOnly, r.EventID, fmt.Sprintf("portal-%d", i), at(4).Add(time.Duration(i)*time.Second))
+			})
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			t.Fatal(err)
+		}
+		for i, got := range results {
+			if !got.Equal(results[0]) {
+				t.Fatalf("call %d: read at %v, call 0: %v", i, got, results[0])
+			}
+		}
+		v := view(t, s, asa.PersonalIdentityNumber, r.CaseID)
+		if got := v.Events[0].ReadAt; got == nil || !got.Equal(results[0]) {
+			t.Errorf("view: read at %v, want %v", got, results[0])
+		}
+	})
+}
+
+func TestPortalNotFound(t *testing.T) {
+	ctx := context.Background()
+	forEachDB(t, func(t *testing.T, s *store.Store) {
+		setup(t, s)
+		sig := bygglovSignal()
+		sig.Case.Status = me.CaseClosed
+		r := signal(t, s, sig, at(1))
+		signal(t, s, caseSignal("O-1", me.CaseInProgress, []me.Citizen{other}, me.Event{Time: at(1), Title: me.LocalizedText{SV: "Annan"}}), at(1))
+		attachment := eventsOf(t, s, r.CaseID)[0].Attachments[0].ID
+		mail := func() me.Mail {
+			return me.Mail{Subject: "Hej", Text: "Hej", MessageID: store.NewID("mail") + "@me.example"}
+		}
+
+		// Tolvan through Malmö's portal sees it all.
+		if _, err := s.CaseView(ctx, tolvan.PersonalIdentityNumber, malmoOnly, r.CaseID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Attachment(ctx, tolvan.PersonalIdentityNumber, malmoOnly, attachment); err != nil {
+			t.Fatal(err)
+		}
+
+		for _, tt := range []struct {
+			name, pnr string
+			orgs      []string
+		}{
+			{"another citizen", other.PersonalIdentityNumber, malmoOnly},
+			{"another organisation", tolvan.PersonalIdentityNumber, []string{goteborg.Number}},
+			{"no organisation", tolvan.PersonalIdentityNumber, nil},
+			{"no citizen", "", malmoOnly},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				calls := []struct {
+					name string
+					call func() error
+				}{
+					{"CaseView", func() error { _, err := s.CaseView(ctx, tt.pnr, tt.orgs, r.CaseID); return err }},
+					{"MarkEventRead", func() error {
+						_, err := s.MarkEventRead(ctx, tt.pnr, tt.orgs, r.EventID, "portal", at(2))
+						return err
+					}},
+					{"Attachment", func() error { _, err := s.Attachment(ctx, tt.pnr, tt.orgs, attachment); return err }},
+					{"AddCitizenMessage", func() error {
+						_, err := s.AddCitizenMessage(ctx, tt.pnr, tt.orgs, r.CaseID, r.EventID, "Hej", mail(), at(2))
+						return err
+					}},
+					{"ArchiveCase", func() error { _, err := s.ArchiveCase(ctx, tt.pnr, tt.orgs, r.CaseID, at(2)); return err }},
+				}
+				for _, c := range calls {
+					if err := c.call(); !errors.Is(err, me.ErrNotFound) {
+						t.Errorf("%s: err = %v, want one wrapping me.ErrNotFound", c.name, err)
+					}
+				}
+				if tt.pnr != "" {
+					got, _, err := s.ListCases(ctx, me.CaseFilter{PersonalIdentityNumber: tt.pnr, Organisations: tt.orgs, IncludeArchived: true})
+					if err != nil || slices.Contains(caseIDs(got), r.CaseID) {
+						t.Errorf("ListCases = %v, %v; want without %s", caseIDs(got), err, r.CaseID)
+					}
+				}
+			})
+		}
+
+		// Ids that do not exist.
+		for _, c := range []struct {
+			name string
+			call func() error
+		}{
+			{"CaseView", func() error {
+				_, err := s.CaseView(ctx, tolvan.PersonalIdentityNumber, malmoOnly, "cnothing")
+				return err
+			}},
+			{"MarkEventRead", func() error {
+				_, err := s.MarkEventRead(ctx, tolvan.PersonalIdentityNumber, malmoOnly, "enothing", "portal", at(2))
+				return err
+			}},
+			{"Attachment", func() error {
+				_, err := s.Attachment(ctx, tolvan.PersonalIdentityNumber, malmoOnly, "anothing")
+				return err
+			}},
+			{"AddCitizenMessage", func() error {
+				_, err := s.AddCitizenMessage(ctx, tolvan.PersonalIdentityNumber, malmoOnly, r.CaseID, "enothing", "Hej", mail(), at(2))
+				return err
+			}},
+			{"ArchiveCase", func() error {
+				_, err := s.ArchiveCase(ctx, tolvan.PersonalIdentityNumber, malmoOnly, "cnothing", at(2))
+				return err
+			}},
+		} {
+			if err := c.call(); !errors.Is(err, me.ErrNotFound) {
+				t.Errorf("%s of a missing id: err = %v, want one wrapping me.ErrNotFound", c.name, err)
+			}
+		}
+
+		// Nothing was written by the refused calls.
+		if v := view(t, s, tolvan.PersonalIdentityNumber, r.CaseID); v.UnreadEvents != 1 || v.Archived || len(v.Events) != 1 {
+			t.Errorf("after refused calls: %+v", v)
+		}
+		if items, err := s.MailOutbox(ctx); err != nil || len(items) != 0 {
+			t.Errorf("mail outbox after refused calls: %v, %v", items, err)
+		}
+	})
+}
+
+func TestAttachmentOnlyWhenOffered(t *testing.T) {
+	ctx := context.Background()
+	forEachDB(t, func(t *testing.T, s *store.Store) {
+		setup(t, s)
+		r := signal(t, s, bygglovSignal(), at(1))
+		atts := eventsOf(t, s, r.CaseID)[0].Attachments
+		// Offered by the download action A1.
+		got, err := s.Attachment(ctx, asa.PersonalIdentityNumber, malmoOnly, atts[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, atts[0]) {
+			t.Errorf("attachment =\n%+v\nwant\n%+v", got, atts[0])
+		}
+		// Attached, but no download action offers it.
+		if _, err := s.Attachment(ctx, asa.PersonalIdentityNumber, malmoOnly, atts[1].ID); !errors.Is(err, me.ErrNotFound) {
+			t.Errorf("attachment without a download action: err = %v, want ErrNotFound", err)
+		}
+	})
+}
+
+// messageCase records a case of Tolvan and Åsa whose event offers to
+// message the handler, and an event without actions on the same case.
+func messageCase(t *testing.T, s *store.Store, externalID string, handler me.Handler) (caseID, withMessage, without string) {
+	t.Helper()
+	sig := caseSignal(externalID, me.CaseInProgress, []me.Citizen{tolvan, asa},
+		me.Event{ExternalID: "1", Time: at(1), Title: me.LocalizedText{SV: "Frågor?"}, Actions: []me.Action{{Type: me.ActionMessage}}})
+	sig.Case.Handler = handler
+	r1 := signal(t, s, sig, at(1))
+	sig.Event = me.Event{ExternalID: "2", Time: at(2), Title: me.LocalizedText{SV: "Information"}}
+	r2 := signal(t, s, sig, at(2))
+	return r1.CaseID, r1.EventID, r2.EventID
+}
+
+func TestAddCitizenMessage(t *testing.T) {
+	ctx := context.Background()
+	forEachDB(t, func(t *testing.T, s *store.Store) {
+		setup(t, s)
+		caseID, withMessage, without := messageCase(t, s, "M-1", me.Handler{Name: "Anna Lindqvist", Email: handlerEmail})
+		otherCase, otherEvent, _ := messageCase(t, s, "M-2", me.Handler{Name: "Anna Lindqvist", Email: handlerEmail})
+		noHandler, noHandlerEvent, _ := messageCase(t, s, "M-3", me.Handler{Name: "Bygglovsenheten"})
+		mail := me.Mail{To: "ignored@example.com", ReplyTo: "noreply@me.example", Subject: "Meddelande", Text: "Hej Anna!\nFråga om åäö.", MessageID: "<m1@me.example>"}
+		countEvents := func() int {
+			n := 0
+			for _, id := range []string{caseID, otherCase, noHandler} {
+				n += len(eventsOf(t, s, id))
+			}
+			return n
+		}
+		events := countEvents()
+
+		conflict := func(name string, err error, element string) {
+			t.Helper()
+			var e *me.Error
+			if !errors.As(err, &e) || e.Code != me.CodeConflict || e.Element != element || e.Message == "" {
+				t.Errorf("%s: err = %v, want Conflict for %q", name, err, element)
+			}
+		}
+		_, err := s.AddCitizenMessage(ctx, tolvan.PersonalIdentityNumber, malmoOnly, caseID, without, "Hej", mail, at(3))
+		conflict("event without a message action", err, "eventId")
+		if e := (*me.Error)(nil); errors.As(err, &e) && e.Message != "the event does not offer to message the case handler" {
+			t.Errorf("message %q", e.Message)
+		}
+		_, err = s.AddCitizenMessage(ctx, tolvan.PersonalIdentityNumber, malmoOnly, noHandler, noHandlerEvent, "Hej", mail, at(3))
+		conflict("case without a handler e-mail", err, "caseId")
+		// The event of another case, even one the citizen is on.
+		if _, err := s.AddCitizenMessage(ctx, tolvan.PersonalIdentityNumber, malmoOnly, caseID, otherEvent, "Hej", mail, at(3)); !errors.Is(err, me.ErrNotFound) {
+			t.Errorf("event of another case: err = %v, want ErrNotFound", err)
+		}
+		if n := countEvents(); n != events {
+			t.Fatalf("%d events after refused messages, want %d", n, events)
+		}
+
+		ev, err := s.AddCitizenMessage(ctx, tolvan.PersonalIdentityNumber, malmoOnly, caseID, withMessage, "Hej Anna!\nFråga om åäö.", mail, at(3))
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := stored(at(3))
+		wantEv := me.Event{
+			ID:          ev.ID,
+			CaseID:      caseID,
+			Time:        now,
+			Title:       me.LocalizedText{SV: "Meddelande till handläggaren", EN: "Message to the case handler"},
+			Text:        me.LocalizedText{SV: "Hej Anna!\nFråga om åäö."},
+			FromCitizen: true,
+			Created:     now,
+			ReadAt:      &now,
+		}
+		if !eventIDPattern.MatchString(ev.ID) || !reflect.DeepEqual(ev, wantEv) {
+			t.Fatalf("event =\n%+v\nwant\n%+v", ev, wantEv)
+		}
+		evs := eventsOf(t, s, caseID)
+		last := evs[len(evs)-1]
+		wantEv.ReadAt = nil
+		if !reflect.DeepEqual(last, wantEv) {
+			t.Errorf("stored event =\n%+v\nwant\n%+v", last, wantEv)
+		}
+		if c := caseOf(t, s, "M-1"); !c.Updated.Equal(now) {
+			t.Errorf("case updated %v, want %v", c.Updated, now)
+		}
+		items, err := s.MailOutbox(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantMail := mail
+		wantMail.To = handlerEmail
+		if want := []store.MailItem{{ID: items[0].ID, Mail: wantMail, State: "pending", Created: now}}; !reflect.DeepEqual(items, want) {
+			t.Fatalf("mail outbox =\n%+v\nwant\n%+v", items, want)
+		}
+		// Read by the writer, not by the case's other citizen.
+		if v := view(t, s, tolvan.PersonalIdentityNumber, caseID); v.UnreadEvents != 2 || v.Events[0].ID != ev.ID || v.Events[0].ReadAt == nil {
+			t.Errorf("Tolvan's view: %d unread, newest %s read at %v", v.UnreadEvents, v.Events[0].ID, v.Events[0].ReadAt)
+		}
+		if v := view(t, s, asa.PersonalIdentityNumber, caseID); v.UnreadEvents != 3 {
+			t.Errorf("Åsa's view: %d unread, want 3", v.UnreadEvents)
+		}
+		checkNoHandlerEmail(t, view(t, s, tolvan.PersonalIdentityNumber, caseID))
+
+		// The same message id again: the mail cannot be queued, so the
+		// event is rolled back with it.
+		events = countEvents()
+		_, err = s.AddCitizenMessage(ctx, asa.PersonalIdentityNumber, malmoOnly, caseID, withMessage, "Igen", mail, at(4))
+		if me.ErrorCode(err) != me.CodeConflict {
+			t.Errorf("repeated message id: err = %v, want Conflict", err)
+		}
+		if n := countEvents(); n != events {
+			t.Errorf("%d events after a refused mail, want %d: event and mail are not atomic", n, events)
+		}
+		if c := caseOf(t, s, "M-1"); !c.Updated.Equal(now) {
+			t.Errorf("case updated %v after a refused mail, want %v", c.Updated, now)
+		}
+		if items, _ := s.MailOutbox(ctx); len(items) != 1 {
+			t.Errorf("%d mails, want 1", len(items))
+		}
+	})
+}
+
+func TestArchiveCase(t *testing.T) {
+	ctx := context.Background()
+	forEachDB(t, func(t *testing.T, s *store.Store) {
+		setup(t, s)
+		archive := []me.Action{{Type: me.ActionMessage}, {Type: me.ActionArchive, Label: me.LocalizedText{SV: "Arkivera"}}}
+		conflict := func(name string, err error, says string) {
+			t.Helper()
+			var e *me.Error
+			if !errors.As(err, &e) || e.Code != me.CodeConflict || !strings.Contains(e.Message, says) {
+				t.Errorf("%s: err = %v, want Conflict saying %q", name, err, says)
+			}
+		}
+
+		// Not closed.
+		open := signal(t, s, caseSignal("A-1", me.CaseDecided, []me.Citizen{tolvan},
+			me.Event{Time: at(1), Title: me.LocalizedText{SV: "Beslut"}, Actions: archive}), at(1))
+		_, err := s.ArchiveCase(ctx, tolvan.PersonalIdentityNumber, malmoOnly, open.CaseID, at(2))
+		conflict("case not closed", err, "closed")
+
+		// Closed, but the latest event (by time) offers no archiving: an
+		// earlier one does.
+		sig := caseSignal("A-2", me.CaseClosed, []me.Citizen{tolvan},
+			me.Event{ExternalID: "1", Time: at(3), Title: me.LocalizedText{SV: "Avslutat"}})
+		noArchive := signal(t, s, sig, at(3))
+		sig.Event = me.Event{ExternalID: "0", Time: at(2), Title: me.LocalizedText{SV: "Tidigare"}, Actions: archive}
+		signal(t, s, sig, at(4))
+		_, err = s.ArchiveCase(ctx, tolvan.PersonalIdentityNumber, malmoOnly, noArchive.CaseID, at(5))
+		conflict("latest event without archive", err, "latest event")
+		if got := list(t, s, me.CaseFilter{}); len(got) != 2 {
+			t.Errorf("%d cases listed after refused archiving, want 2", len(got))
+		}
+
+		// Closed, and the latest event offers archiving.
+		closedSig := caseSignal("A-3", me.CaseClosed, []me.Citizen{tolvan, asa},
+			me.Event{Time: at(6), Title: me.LocalizedText{SV: "Avslutat"}, Actions: archive})
+		closed := signal(t, s, closedSig, at(6))
+		first, err := s.ArchiveCase(ctx, tolvan.PersonalIdentityNumber, malmoOnly, closed.CaseID, at(7))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !first.Equal(stored(at(7))) {
+			t.Errorf("archived at %v, want %v", first, stored(at(7)))
+		}
+		again, err := s.ArchiveCase(ctx, tolvan.PersonalIdentityNumber, malmoOnly, closed.CaseID, at(8))
+		if err != nil || !again.Equal(first) {
+			t.Errorf("archiving again: %v, %v; want the first time %v", again, err, first)
+		}
+		v := view(t, s, tolvan.PersonalIdentityNumber, closed.CaseID)
+		if a := v.Events[0].Actions[1]; !v.Archived || a.State != me.ActionDone || a.DoneAt == nil || !a.DoneAt.Equal(first) {
+			t.Errorf("after archiving: archived %v, action %+v", v.Archived, a)
+		}
+		if v.Events[0].Actions[0].State != me.ActionAvailable {
+			t.Errorf("the message action is %s, want available", v.Events[0].Actions[0].State)
+		}
+		if got := list(t, s, me.CaseFilter{}); slices.Contains(caseIDs(got), closed.CaseID) {
+			t.Errorf("archived case in the default listing: %v", caseIDs(got))
+		}
+		if got := list(t, s, me.CaseFilter{IncludeArchived: true}); !slices.Contains(caseIDs(got), closed.CaseID) {
+			t.Errorf("archived case not listed with IncludeArchived: %v", caseIDs(got))
+		}
+
+		// Archiving is per citizen: Åsa still has it, and may archive it
+		// herself.
+		if got := list(t, s, me.CaseFilter{PersonalIdentityNumber: asa.PersonalIdentityNumber}); !reflect.DeepEqual(caseIDs(got), []string{closed.CaseID}) || got[0].Archived {
+			t.Errorf("Åsa's cases %+v, want the case not archived", got)
+		}
+		asaAt, err := s.ArchiveCase(ctx, asa.PersonalIdentityNumber, malmoOnly, closed.CaseID, at(9))
+		if err != nil || !asaAt.Equal(stored(at(9))) {
+			t.Errorf("Åsa archives: %v, %v; want %v", asaAt, err, stored(at(9)))
+		}
+	})
+}
+
+func TestArchiveCaseConcurrently(t *testing.T) {
+	ctx := context.Background()
+	forEachDB(t, func(t *testing.T, s *store.Store) {
+		setup(t, s)
+		r := signal(t, s, caseSignal("A-1", me.CaseClosed, []me.Citizen{tolvan},
+			me.Event{Time: at(1), Title: me.LocalizedText{SV: "Avslutat"}, Actions: []me.Action{{Type: me.ActionArchive}}}), at(1))
+		const n = 8
+		results := make([]time.Time, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				results[i], errs[i] = s.ArchiveCase(ctx, tolvan.PersonalIdentityNumber, malmoOnly, r.CaseID, at(2).Add(time.Duration(i)*time.Second))
+			})
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			t.Fatal(err)
+		}
+		for i := range results {
+			if !results[i].Equal(results[0]) {
+				t.Fatalf("call %d archived at %v, call 0 at %v", i, results[i], results[0])
+			}
+		}
+	})
+}
+
+func TestAudit(t *testing.T) {
+	ctx := context.Background()
+	forEachDB(t, func(t *testing.T, s *store.Store) {
+		if got, err := s.AuditLog(ctx, tolvan.PersonalIdentityNumber, 10); err != nil || len(got) != 0 {
+			t.Fatalf("empty audit log: %v, %v", got, err)
+		}
+		in := []me.AuditEntry{
+			{Time: at(1), Client: "malmo-portal", PersonalIdentityNumber: tolvan.PersonalIdentityNumber, Operation: "ListCases"},
+			{Time: at(2), Client: "malmo-portal", PersonalIdentityNumber: tolvan.PersonalIdentityNumber, Operation: "GetCase", Object: "cabc"},
+			{Time: at(2), Client: "gbg-portal", PersonalIdentityNumber: asa.PersonalIdentityNumber, Operation: "GetCase", Object: "cabc"},
+			{Time: at(3), Client: "gbg-portal", PersonalIdentityNumber: tolvan.PersonalIdentityNumber, Operation: "GetAttachment", Object: "aåäö"},
+		}
+		for _, e := range in {
+			if err := s.Audit(ctx, e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want := func(i ...int) []me.AuditEntry {
+			var w []me.AuditEntry
+			for _, i := range i {
+				e := in[i]
+				e.Time = stored(e.Time)
+				w = append(w, e)
+			}
+			return w
+		}
+		for _, tt := range []struct {
+			pnr   string
+			limit int
+			want  []me.AuditEntry
+		}{
+			{tolvan.PersonalIdentityNumber, 0, want(3, 1, 0)},
+			{tolvan.PersonalIdentityNumber, 2, want(3, 1)},
+			{asa.PersonalIdentityNumber, 10, want(2)},
+		} {
+			got, err := s.AuditLog(ctx, tt.pnr, tt.limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("AuditLog(%d) =\n%+v\nwant newest first\n%+v", tt.limit, got, tt.want)
+			}
+		}
+	})
+}
+
+// TestMigratePortalOnExistingData applies 0004 to a database with a case.
+func TestMigratePortalOnExistingData(t *testing.T) {
+	ctx := context.Background()
+	for _, driver := range storetest.Drivers() {
+		t.Run(driver, func(t *testing.T) {
+			t.Parallel()
+			s := storetest.OpenUnmigrated(t, driver)
+			if _, err := s.MigrateTo(ctx, 3); err != nil {
+				t.Fatal(err)
+			}
+			setup(t, s)
+			r := signal(t, s, bygglovSignal(), at(1))
+			if _, err := s.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			got := list(t, s, me.CaseFilter{})
+			if len(got) != 1 || got[0].ID != r.CaseID || got[0].Archived || got[0].UnreadEvents != 1 {
+				t.Fatalf("cases after migration: %+v", got)
+			}
+		})
+	}
+}
