@@ -11,6 +11,7 @@ import (
 
 	"github.com/minaengagemang/me"
 	"github.com/minaengagemang/me/generated/portal"
+	"github.com/minaengagemang/me/store"
 )
 
 // The citizen's cases (ärenden) through the portal. Every read is limited
@@ -26,7 +27,11 @@ func portalOrgs(c me.Client) []string {
 // audit records a read of the citizen's personal data. A read that cannot
 // be audited is not served.
 func (s portalService) audit(ctx context.Context, client me.Client, pnr, op, object string) error {
-	err := s.store.Audit(ctx, me.AuditEntry{Time: s.tickets.now().UTC(), Client: client.Name, PersonalIdentityNumber: pnr, Operation: op, Object: object})
+	return auditRead(ctx, s.store, s.tickets.now(), client, pnr, op, object)
+}
+
+func auditRead(ctx context.Context, st *store.Store, now time.Time, client me.Client, pnr, op, object string) error {
+	err := st.Audit(ctx, me.AuditEntry{Time: now.UTC(), Client: client.Name, PersonalIdentityNumber: pnr, Operation: op, Object: object})
 	if err != nil {
 		return fmt.Errorf("audit %s: %w", op, err)
 	}

@@ -33,6 +33,13 @@ func (s eServiceService) RedeemTicket(ctx context.Context, req *etjanst.RedeemTi
 	if err != nil {
 		return nil, err
 	}
+	object := "profile"
+	if t.Purpose == me.TicketCompletion {
+		object = "profile, completion " + t.ActionID
+	}
+	if err := auditRead(ctx, s.store, s.tickets.now(), client, t.PersonalIdentityNumber, "RedeemTicket", object); err != nil {
+		return nil, err
+	}
 	resp := &etjanst.RedeemTicketResponse{Purpose: etjanst.TicketPurpose(t.Purpose), EServiceId: etjanst.Identifier(t.EServiceID), Citizen: toEServiceProfile(p)}
 	if t.Purpose != me.TicketCompletion {
 		return resp, nil

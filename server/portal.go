@@ -61,6 +61,10 @@ func (s portalService) GetCitizenProfile(ctx context.Context, req *portal.GetCit
 	if err != nil {
 		return nil, err
 	}
+	client, _ := clientFrom(ctx)
+	if err := s.audit(ctx, client, pnr, "GetCitizenProfile", "profile"); err != nil {
+		return nil, err
+	}
 	return &portal.GetCitizenProfileResponse{Profile: toPortalProfile(p)}, nil
 }
 

@@ -98,6 +98,9 @@ func TestStartFlow(t *testing.T) {
 		if faultCode(err) != "TicketUsed" {
 			t.Errorf("replay: %s; want TicketUsed", faultCode(err))
 		}
+		if log, _ := env.st.AuditLog(ctx, tolvan, 10); len(log) != 1 || log[0].Client != "etjanst-a" || log[0].Operation != "RedeemTicket" {
+			t.Errorf("audit log after one redemption: %+v; want the e-service's read of the profile only", log)
+		}
 		if strings.Contains(env.logs.String(), string(tk.Ticket)) {
 			t.Error("the ticket value appears in the log")
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -82,6 +83,22 @@ func TestSHSSendStoresTheSignal(t *testing.T) {
 	}
 	if events, _ := st.CaseEvents(ctx, c.ID); len(events) != 2 {
 		t.Errorf("after a second event the case has %d events; want 2", len(events))
+	}
+
+	// The portal reads the citizen's cases; me audit shows who read what.
+	req, _ := http.NewRequest("POST", "http://"+addr+"/soap/portal", strings.NewReader(`<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>`+
+		`<ListCases xmlns="http://minaengagemang.se/portal/v1"><citizen>191212121212</citizen></ListCases></s:Body></s:Envelope>`))
+	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
+	req.SetBasicAuth("demo-portal", "demo")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("ListCases: %v %v", err, resp.Status)
+	}
+	resp.Body.Close()
+	auditCmd := exec.Command(meBinary, "audit", "--citizen", "191212121212", "--config", "../../config/demo.yaml")
+	auditCmd.Env = append(os.Environ(), "ME_DATABASE_DSN="+dsn)
+	if out, err := auditCmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "demo-portal") || !strings.Contains(string(out), "ListCases") {
+		t.Errorf("me audit: %v\n%s", err, out)
 	}
 
 	// A signal ME refuses: exit 1 with the SHS error code.
