@@ -426,3 +426,34 @@ type Mail struct {
 	Text      string
 	MessageID string // stable across retries, so a repeat is recognisable
 }
+
+// Notification is one SMS or e-mail telling a citizen that something
+// happened on their cases. It carries no case content: only the
+// organisation's name and where to log in.
+type Notification struct {
+	ID                     int64
+	Kind                   string // "event" or "reminder"
+	PersonalIdentityNumber string
+	OrganisationNumber     string
+	Channel                NotificationChannel // NotifySMS or NotifyEmail
+	To                     string              // the mobile number or e-mail address
+	Subject                string              // e-mail only
+	Text                   string
+	// IdempotencyKey is stable across retries and restarts: the e-mail's
+	// Message-ID, the SMS gateway's client reference.
+	IdempotencyKey string
+	State          string // pending, sending, sent, failed
+	Attempts       int
+	NextAttempt    time.Time
+	LastError      string
+	Created        time.Time
+	Sent           *time.Time
+}
+
+// SMS is a text message for an SMS gateway.
+type SMS struct {
+	To        string // +46701234567
+	From      string // the sender name, at most 11 characters
+	Text      string
+	Reference string // the client reference the gateway deduplicates by
+}
