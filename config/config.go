@@ -39,6 +39,8 @@ type Config struct {
 	Tickets          Tickets        `mapstructure:"tickets"`
 	SHS              SHS            `mapstructure:"shs"`
 	SMTP             SMTP           `mapstructure:"smtp"`
+	SMSGateway       SMSGateway     `mapstructure:"sms"`
+	Notifications    Notifications  `mapstructure:"notifications"`
 	OrganisationList []Organisation `mapstructure:"organisations"`
 	ClientList       []Client       `mapstructure:"clients"`
 	EServiceList     []EService     `mapstructure:"eservices"`
@@ -108,6 +110,43 @@ type SMTP struct {
 	TLS      string `mapstructure:"tls"`      // starttls | tls | none
 	From     string `mapstructure:"from"`     // ME's sender, e.g. "Mina Engagemang <no-reply@kommun.se>"
 	ReplyTo  string `mapstructure:"reply_to"` // where replies go; never a citizen's own address
+}
+
+// SMSGateway is the SMS gateway ME sends notifications through. With no
+// provider, SMS notifications wait in the queue.
+type SMSGateway struct {
+	Provider string        `mapstructure:"provider"` // "" (none) | http | 46elks
+	URL      string        `mapstructure:"url"`
+	Username string        `mapstructure:"username"`
+	Password Secret        `mapstructure:"password"`
+	Format   string        `mapstructure:"format"` // form | json (provider http)
+	Body     string        `mapstructure:"body"`   // text/template of the request body (provider http)
+	Sender   string        `mapstructure:"sender"` // at most 11 characters, or a +number
+	Timeout  time.Duration `mapstructure:"timeout"`
+}
+
+// Notifications configures how ME tells citizens that something happened.
+type Notifications struct {
+	// Window coalesces: events for one citizen within it give one SMS
+	// and one e-mail.
+	Window time.Duration `mapstructure:"window"`
+	// SMS quiet hours (HH:MM, in TimeZone): an SMS due then waits until
+	// they end.
+	QuietStart string `mapstructure:"quiet_start"`
+	QuietEnd   string `mapstructure:"quiet_end"`
+	TimeZone   string `mapstructure:"time_zone"`
+	// ReminderAfter: an event with an open complete action still unread
+	// this long after it arrived gets one reminder. 0 turns reminders off.
+	ReminderAfter time.Duration `mapstructure:"reminder_after"`
+	Templates     Templates     `mapstructure:"templates"`
+}
+
+// Templates are Go text/templates with .Organisation, .PortalURL and
+// .Reminder. They must not carry case content.
+type Templates struct {
+	SMS          Text `mapstructure:"sms"`
+	EmailSubject Text `mapstructure:"email_subject"`
+	EmailText    Text `mapstructure:"email_text"`
 }
 
 // DefaultSHSProduct is ME's signal product id unless configured otherwise.
@@ -211,10 +250,13 @@ func Default() *Config {
 			WriteTimeout:    60 * time.Second,
 			ShutdownTimeout: 15 * time.Second,
 		},
-		Database: Database{Driver: "sqlite", DSN: "data/me.db"},
-		Log:      Log{Level: "info", Format: "auto"},
-		Tickets:  Tickets{Lifetime: 120 * time.Second, PurgeInterval: time.Minute},
-		SMTP:     SMTP{Port: 587, TLS: "starttls"},
+		Database:   Database{Driver: "sqlite", DSN: "data/me.db"},
+		Log:        Log{Level: "info", Format: "auto"},
+		Tickets:    Tickets{Lifetime: 120 * time.Second, PurgeInterval: time.Minute},
+		SMTP:       SMTP{Port: 587, TLS: "starttls"},
+		SMSGateway: SMSGateway{Format: "form", Timeout: 10 * time.Second},
+		Notifications: Notifications{Window: 5 * time.Minute, QuietStart: "21:00", QuietEnd: "08:00", TimeZone: "Europe/Stockholm",
+			ReminderAfter: 72 * time.Hour, Templates: DefaultTemplates()},
 		SHS: SHS{Product: DefaultSHSProduct, NodeID: "minaengagemang", MaxMessageBytes: 20 << 20,
 			MaxAttachments: 20, MaxAttachmentBytes: 10 << 20},
 	}
@@ -369,4 +411,24 @@ func decodeProblems(err error) []Problem {
 	}
 	walk(err)
 	return out
+}
+
+// DefaultTemplates are the notification texts unless configured: Swedish
+// first, English for citizens who chose it. They name the organisation and
+// where to log in, and nothing of the case.
+func DefaultTemplates() Templates {
+	return Templates{
+		SMS: Text{
+			SV: "{{.Organisation}}: {{if .Reminder}}Påminnelse: du har ett ärende som väntar på dig.{{else}}Det har hänt något i ett av dina ärenden.{{end}} Logga in på {{.PortalURL}}",
+			EN: "{{.Organisation}}: {{if .Reminder}}Reminder: one of your cases is waiting for you.{{else}}There is news in one of your cases.{{end}} Log in at {{.PortalURL}}",
+		},
+		EmailSubject: Text{
+			SV: "{{if .Reminder}}Påminnelse: {{end}}Nytt i dina ärenden hos {{.Organisation}}",
+			EN: "{{if .Reminder}}Reminder: {{end}}News in your cases at {{.Organisation}}",
+		},
+		EmailText: Text{
+			SV: "Hej!\n\n{{if .Reminder}}Du har ett ärende hos {{.Organisation}} som väntar på dig.{{else}}Det har hänt något i ett av dina ärenden hos {{.Organisation}}.{{end}}\nLogga in på {{.PortalURL}} för att läsa mer.\n\nDet här meddelandet går inte att svara på.\n",
+			EN: "Hello,\n\n{{if .Reminder}}One of your cases at {{.Organisation}} is waiting for you.{{else}}There is news in one of your cases at {{.Organisation}}.{{end}}\nLog in at {{.PortalURL}} to read more.\n\nThis message cannot be replied to.\n",
+		},
+	}
 }

@@ -10,6 +10,10 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"text/template"
+	"time"
+	_ "time/tzdata"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -78,6 +82,8 @@ func (c *Config) Validate() error {
 	c.Tickets.validate(&ve)
 	c.SHS.validate(&ve)
 	c.SMTP.validate(&ve)
+	c.SMSGateway.validate(&ve)
+	c.Notifications.validate(&ve)
 
 	// Numbers that parse are "declared" even with a bad checksum, so a
 	// typo is reported once, at the organisation, not at every reference.
@@ -389,5 +395,57 @@ func (m *SMTP) validate(ve *ValidationError) {
 	}
 	if m.Username != "" && m.Password == "" {
 		ve.add("smtp.password", "is empty while smtp.username is set; set it (or ME_SMTP_PASSWORD)")
+	}
+}
+
+func (g *SMSGateway) validate(ve *ValidationError) {
+	switch g.Provider {
+	case "":
+		return
+	case "http", "46elks":
+	default:
+		ve.add("sms.provider", "%q is not one of http, 46elks (or empty for none)", g.Provider)
+		return
+	}
+	if g.Provider == "http" {
+		if u, err := url.Parse(g.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			ve.add("sms.url", "%q is not an absolute http(s) URL of the gateway", g.URL)
+		}
+		if g.Format != "form" && g.Format != "json" {
+			ve.add("sms.format", "%q is not one of form, json", g.Format)
+		}
+		if _, err := template.New("body").Parse(g.Body); err != nil || strings.TrimSpace(g.Body) == "" {
+			ve.add("sms.body", "is not a request body template: %v", err)
+		}
+	}
+	if g.Provider == "46elks" && (g.Username == "" || g.Password == "") {
+		ve.add("sms.username", "46elks needs the API username and password (password by ME_SMS_PASSWORD)")
+	}
+	if g.Sender == "" || (!strings.HasPrefix(g.Sender, "+") && utf8.RuneCountInString(g.Sender) > 11) {
+		ve.add("sms.sender", "%q must be a sender name of 1 to 11 characters, or a +number", g.Sender)
+	}
+}
+
+func (n *Notifications) validate(ve *ValidationError) {
+	if n.Window < 0 {
+		ve.add("notifications.window", "%v must not be negative, e.g. \"5m\"", n.Window)
+	}
+	if n.ReminderAfter < 0 {
+		ve.add("notifications.reminder_after", "%v must not be negative; 0 turns reminders off", n.ReminderAfter)
+	}
+	for key, v := range map[string]string{"notifications.quiet_start": n.QuietStart, "notifications.quiet_end": n.QuietEnd} {
+		if _, err := time.Parse("15:04", v); err != nil {
+			ve.add(key, "%q is not a time of day; write HH:MM, e.g. \"21:00\"", v)
+		}
+	}
+	if _, err := time.LoadLocation(n.TimeZone); err != nil || n.TimeZone == "" {
+		ve.add("notifications.time_zone", "%q is not a time zone; write e.g. Europe/Stockholm", n.TimeZone)
+	}
+	for key, t := range map[string]Text{"sms": n.Templates.SMS, "email_subject": n.Templates.EmailSubject, "email_text": n.Templates.EmailText} {
+		for lang, text := range map[string]string{"sv": t.SV, "en": t.EN} {
+			if _, err := template.New(key).Parse(text); err != nil || strings.TrimSpace(text) == "" {
+				ve.add("notifications.templates."+key+"."+lang, "is not a template: %v", err)
+			}
+		}
 	}
 }
