@@ -153,7 +153,7 @@ func (s portalService) CreateCompletionTicket(ctx context.Context, req *portal.C
 // answered exactly like a missing one, so ids reveal nothing.
 func (s portalService) citizenEvent(ctx context.Context, client me.Client, pnr, eventID string) (me.Case, me.Event, error) {
 	c, ev, err := s.store.EventWithCase(ctx, eventID)
-	if err == nil && (c.OrganisationNumber != client.OrganisationNumber || !slices.Contains(c.Citizens, pnr)) {
+	if err == nil && (!slices.Contains(portalOrgs(client), c.OrganisationNumber) || !slices.Contains(c.Citizens, pnr)) {
 		err = me.ErrNotFound
 	}
 	if errors.Is(err, me.ErrNotFound) {
