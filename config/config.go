@@ -138,7 +138,10 @@ type Notifications struct {
 	// ReminderAfter: an event with an open complete action still unread
 	// this long after it arrived gets one reminder. 0 turns reminders off.
 	ReminderAfter time.Duration `mapstructure:"reminder_after"`
-	Templates     Templates     `mapstructure:"templates"`
+	// Lease is how long a node may take to send one notification before
+	// another node (or this one, restarted) sends it again.
+	Lease     time.Duration `mapstructure:"lease"`
+	Templates Templates     `mapstructure:"templates"`
 }
 
 // Templates are Go text/templates with .Organisation, .PortalURL and
@@ -256,7 +259,7 @@ func Default() *Config {
 		SMTP:       SMTP{Port: 587, TLS: "starttls"},
 		SMSGateway: SMSGateway{Format: "form", Timeout: 10 * time.Second},
 		Notifications: Notifications{Window: 5 * time.Minute, QuietStart: "21:00", QuietEnd: "08:00", TimeZone: "Europe/Stockholm",
-			ReminderAfter: 72 * time.Hour, Templates: DefaultTemplates()},
+			ReminderAfter: 72 * time.Hour, Lease: 2 * time.Minute, Templates: DefaultTemplates()},
 		SHS: SHS{Product: DefaultSHSProduct, NodeID: "minaengagemang", MaxMessageBytes: 20 << 20,
 			MaxAttachments: 20, MaxAttachmentBytes: 10 << 20},
 	}

@@ -430,6 +430,9 @@ func (n *Notifications) validate(ve *ValidationError) {
 	if n.Window < 0 {
 		ve.add("notifications.window", "%v must not be negative, e.g. \"5m\"", n.Window)
 	}
+	if n.Lease < time.Second {
+		ve.add("notifications.lease", "%v is too short; use at least 1s, e.g. \"2m\" (longer than a send takes)", n.Lease)
+	}
 	if n.ReminderAfter < 0 {
 		ve.add("notifications.reminder_after", "%v must not be negative; 0 turns reminders off", n.ReminderAfter)
 	}

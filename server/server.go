@@ -44,13 +44,14 @@ type Options struct {
 
 // Server is ME's HTTP server.
 type Server struct {
-	cfg     *config.Config
-	store   *store.Store
-	log     *logrus.Logger
-	schemas map[string]*xsd.Schema
-	tickets *tickets
-	mailer  *mailer // nil when no SMTP server is configured
-	handler http.Handler
+	cfg      *config.Config
+	store    *store.Store
+	log      *logrus.Logger
+	schemas  map[string]*xsd.Schema
+	tickets  *tickets
+	mailer   *mailer // nil when no SMTP server is configured
+	notifier *notifier
+	handler  http.Handler
 }
 
 // New builds the server. Close releases the parsed schemas.
@@ -85,7 +86,11 @@ func New(cfg *config.Config, st *store.Store, log *logrus.Logger, opts Options) 
 		}
 		s.mailer = &mailer{store: st, sender: sender, log: log, now: opts.Now}
 	} else {
-		log.Warn("smtp.host is not set: citizens' messages to case handlers are queued but not sent")
+		log.Warn("smtp.host is not set: e-mail (messages to case handlers, notifications) is queued but not sent")
+	}
+	if s.notifier, err = newNotifier(cfg, st, log, opts.Now, orgs, s.mailer); err != nil {
+		closeSchemas(schemas)
+		return nil, err
 	}
 
 	mux := http.NewServeMux()
@@ -112,6 +117,7 @@ func New(cfg *config.Config, st *store.Store, log *logrus.Logger, opts Options) 
 	mux.Handle("GET /xsd/", http.StripPrefix("/xsd/", http.FileServerFS(xsd.Files())))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", s.ready)
+	mux.Handle("GET /metrics", metricsHandler(st, opts.Now))
 	s.handler = s.logRequests(mux)
 	return s, nil
 }
@@ -265,6 +271,7 @@ func (s *Server) RunBackground(ctx context.Context) {
 	if s.mailer != nil {
 		go s.mailer.run(ctx, time.Second)
 	}
+	go s.notifier.run(ctx, time.Second)
 }
 
 // ListenAndServe serves until ctx is done, then shuts down gracefully.

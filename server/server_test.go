@@ -106,6 +106,13 @@ func (c *testClock) Now() time.Time {
 	return time.Now().Add(c.offset)
 }
 
+// Set moves the clock to t (and on from there in real time).
+func (c *testClock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offset = time.Until(t)
+}
+
 func (c *testClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

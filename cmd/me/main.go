@@ -32,6 +32,7 @@ commands:
   shs send FILE...           send signal files to ME over SHS; --watch DIR to pick them up
   signals --rejected         list the SHS messages ME refused, with their reasons
   audit --citizen PNR        show which clients read a citizen's cases, and when
+  notifications [--failed]   list recent SMS and e-mail notifications and their state
   version                    print ME's version and its contract versions
 
 The configuration file is --config, else $ME_CONFIG; every key can be
@@ -66,6 +67,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = signals(ctx, args[1:], stdout, stderr)
 	case "audit":
 		err = audit(ctx, args[1:], stdout, stderr)
+	case "notifications":
+		err = notifications(ctx, args[1:], stdout, stderr)
 	case "version":
 		err = printVersion(stdout)
 	case "help", "-h", "--help":
