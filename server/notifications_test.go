@@ -156,3 +156,24 @@ func TestSMSWaitsForQuietHoursToEnd(t *testing.T) {
 		t.Errorf("after quiet hours: %d SMS; want 1", len(sms))
 	}
 }
+
+// TestReminderForAnOpenCompletion: an event whose complete action is still
+// open and unread after reminder_after gets one reminder, once.
+func TestReminderForAnOpenCompletion(t *testing.T) {
+	smtp, gw := smtptest.Start(t), smstest.Start(t)
+	env := newTestEnv(t, "sqlite", withGateways(smtp, gw))
+	env.clock.Set(noon())
+	env.profile(t, tolvan, me.Swedish, me.NotifyEmail)
+	postSHS(t, env.ts, shsMessage{signal: nthEvent(t, 0)}).Body.Close()
+	smtp.WaitFor(t, 1, 10*time.Second)
+	env.clock.Advance(73 * time.Hour) // past reminder_after (72h)
+	msgs := smtp.WaitFor(t, 2, 15*time.Second)
+	if !strings.Contains(msgs[1].Subject, "Påminnelse") {
+		t.Errorf("the second e-mail is not a reminder: %q", msgs[1].Subject)
+	}
+	env.clock.Advance(2 * time.Minute)
+	time.Sleep(2500 * time.Millisecond)
+	if n := len(smtp.Messages()); n != 2 {
+		t.Errorf("%d e-mails; want the notification and one reminder", n)
+	}
+}
