@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"text/tabwriter"
-
-	"github.com/minaengagemang/me/store"
 )
 
 // audit prints the audit log of one citizen: which client read which of
@@ -26,11 +24,7 @@ func audit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(*citizen) != 12 {
 		return errors.New("say whose reads to show: me audit --citizen YYYYMMDDNNNN")
 	}
-	cfg, err := loadConfig(*path)
-	if err != nil {
-		return err
-	}
-	st, err := store.Open(ctx, cfg.Database.Driver, cfg.Database.DSN)
+	_, st, err := openConfigured(ctx, *path)
 	if err != nil {
 		return err
 	}

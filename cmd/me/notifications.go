@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"text/tabwriter"
-
-	"github.com/minaengagemang/me/store"
 )
 
 // notifications lists recent notifications (SMS and e-mail to citizens)
@@ -21,11 +19,7 @@ func notifications(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*path)
-	if err != nil {
-		return err
-	}
-	st, err := store.Open(ctx, cfg.Database.Driver, cfg.Database.DSN)
+	_, st, err := openConfigured(ctx, *path)
 	if err != nil {
 		return err
 	}

@@ -55,11 +55,7 @@ func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*path)
-	if err != nil {
-		return err
-	}
-	st, err := store.Open(ctx, cfg.Database.Driver, cfg.Database.DSN)
+	cfg, st, err := openConfigured(ctx, *path)
 	if err != nil {
 		return err
 	}
@@ -70,6 +66,20 @@ func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	fmt.Fprintf(stdout, "%s: %d migration(s) applied\n", cfg.Database.Driver, n)
 	return nil
+}
+
+// openConfigured loads the configuration at path and opens its store, as
+// the administration commands need.
+func openConfigured(ctx context.Context, path string) (*config.Config, *store.Store, error) {
+	cfg, err := loadConfig(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := store.Open(ctx, cfg.Database.Driver, cfg.Database.DSN)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, st, nil
 }
 
 func loadConfig(path string) (*config.Config, error) {

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-
-	"github.com/minaengagemang/me/store"
 )
 
 // signals lists the SHS messages ME refused, newest first, or prints one
@@ -28,11 +26,7 @@ func signals(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if !*rejected && *show == 0 {
 		return errors.New("say what to list: me signals --rejected [--limit N], or --show ID")
 	}
-	cfg, err := loadConfig(*path)
-	if err != nil {
-		return err
-	}
-	st, err := store.Open(ctx, cfg.Database.Driver, cfg.Database.DSN)
+	_, st, err := openConfigured(ctx, *path)
 	if err != nil {
 		return err
 	}
