@@ -479,3 +479,12 @@ func TestTLSEnabled(t *testing.T) {
 		}
 	}
 }
+
+func TestSMSBodyMayUseTheJSONFunction(t *testing.T) {
+	c := validConfig()
+	c.SMSGateway = SMSGateway{Provider: "http", URL: "https://sms.example/send", Format: "json", Sender: "Kommunen",
+		Body: `{"to": {{json .To}}, "message": {{json .Text}}, "reference": {{json .Reference}}}`}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+}
