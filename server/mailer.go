@@ -1,18 +1,14 @@
 package server
 
 import (
-	"context"
 	"fmt"
 	"math/rand/v2"
 	"net/mail"
 	"strings"
 	"time"
 
-	"github.com/sirupsen/logrus"
-
 	"github.com/minaengagemang/me"
 	memail "github.com/minaengagemang/me/server/mail"
-	"github.com/minaengagemang/me/store"
 )
 
 // mailSettings is how ME addresses the mail it writes.
@@ -60,71 +56,9 @@ Meddelandet finns också som en händelse i ärendet. Svara medborgaren genom
 	}
 }
 
-// mailer sends the queued mail. It claims rows with a lease, so a mail in
-// flight when ME stops is sent again after the lease, under the same
-// Message-ID; a temporary failure is retried with backoff, a permanent one
-// recorded with its reason.
-type mailer struct {
-	store  *store.Store
-	sender *memail.Sender
-	log    *logrus.Logger
-	now    func() time.Time
-}
-
-const (
-	mailLease       = 2 * time.Minute
-	mailMaxAttempts = 30
-)
-
-func (m *mailer) run(ctx context.Context, interval time.Duration) {
-	for {
-		n := m.sendDue(ctx)
-		if n > 0 {
-			continue // more may be waiting
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(interval):
-		}
-	}
-}
-
-// sendDue sends the mail that is due and returns how many it tried.
-func (m *mailer) sendDue(ctx context.Context) int {
-	items, err := m.store.ClaimMail(ctx, m.now().UTC(), 20, mailLease)
-	if err != nil {
-		if ctx.Err() == nil {
-			m.log.WithError(err).Warn("mail: claiming queued mail failed")
-		}
-		return 0
-	}
-	for _, it := range items {
-		err := m.sender.Send(ctx, it.Mail)
-		now := m.now().UTC()
-		entry := m.log.WithFields(logrus.Fields{"mail_id": it.ID, "message_id": it.Mail.MessageID, "attempt": it.Attempts + 1})
-		switch {
-		case err == nil:
-			if err := m.store.MailSent(ctx, it.ID, now); err != nil {
-				entry.WithError(err).Error("mail: sent, but recording it failed; it may be sent again with the same Message-ID")
-			} else {
-				entry.Info("mail: sent")
-			}
-		case memail.Temporary(err) && it.Attempts+1 < mailMaxAttempts:
-			retry := now.Add(backoff(it.Attempts))
-			entry.WithError(err).WithField("retry_at", retry).Warn("mail: temporary failure, will retry")
-			if err := m.store.MailFailed(ctx, it.ID, err.Error(), retry, false); err != nil {
-				entry.WithError(err).Error("mail: recording the failure failed")
-			}
-		default:
-			entry.WithError(err).Error("mail: failed permanently")
-			if err := m.store.MailFailed(ctx, it.ID, err.Error(), now, true); err != nil {
-				entry.WithError(err).Error("mail: recording the failure failed")
-			}
-		}
-	}
-	return len(items)
-}
+// mailMaxAttempts is how often a temporary failure is retried before a
+// notification or mail is given up as failed.
+const mailMaxAttempts = 30
 
 // backoff is exponential from 10 s up to an hour, with ±20 % jitter so that
 // many retries do not arrive together.

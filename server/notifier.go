@@ -31,6 +31,7 @@ type notifier struct {
 	sms           sms.Gateway    // nil: SMS wait
 	smsSender     string
 	emailDomain   string
+	replyTo       string // ME's own address, on mail to case handlers
 	cfg           config.Notifications
 	organisations map[string]me.Organisation
 	texts         *notificationTexts
@@ -167,7 +168,12 @@ func (n *notifier) send(ctx context.Context, it me.Notification) (error, bool) {
 		if n.email == nil {
 			return fmt.Errorf("no mail server is configured (smtp.host)"), true
 		}
-		err := n.email.Send(ctx, me.Mail{To: it.To, Subject: it.Subject, Text: it.Text, MessageID: it.IdempotencyKey})
+		m := me.Mail{To: it.To, Subject: it.Subject, Text: it.Text, MessageID: it.IdempotencyKey}
+		if it.Kind == "handler" {
+			// A citizen's message to the case handler: replies go to ME.
+			m.ReplyTo = n.replyTo
+		}
+		err := n.email.Send(ctx, m)
 		return err, err != nil && memail.Temporary(err)
 	}
 	return fmt.Errorf("unknown channel %q", it.Channel), false
@@ -266,7 +272,7 @@ func (q quietHours) next(t time.Time) time.Time {
 	return t
 }
 
-func newNotifier(cfg *config.Config, st *store.Store, log *logrus.Logger, now func() time.Time, orgs map[string]me.Organisation, m *mailer) (*notifier, error) {
+func newNotifier(cfg *config.Config, st *store.Store, log *logrus.Logger, now func() time.Time, orgs map[string]me.Organisation, email *memail.Sender) (*notifier, error) {
 	texts, err := newNotificationTexts(cfg.Notifications.Templates)
 	if err != nil {
 		return nil, err
@@ -276,10 +282,8 @@ func newNotifier(cfg *config.Config, st *store.Store, log *logrus.Logger, now fu
 		return nil, err
 	}
 	n := &notifier{store: st, cfg: cfg.Notifications, organisations: orgs, texts: texts, quiet: quiet, log: log, now: now,
-		smsSender: cfg.SMSGateway.Sender, emailDomain: newMailSettings(cfg.SMTP.From, "").domain}
-	if m != nil {
-		n.email = m.sender
-	}
+		smsSender: cfg.SMSGateway.Sender, emailDomain: newMailSettings(cfg.SMTP.From, "").domain,
+		replyTo: newMailSettings(cfg.SMTP.From, cfg.SMTP.ReplyTo).replyTo, email: email}
 	if g := cfg.SMSGateway; g.Provider != "" {
 		sc := sms.Config{Provider: g.Provider, URL: g.URL, Username: g.Username, Password: g.Password.Reveal(), Sender: g.Sender, Timeout: g.Timeout}
 		if g.Provider == sms.ProviderHTTP {

@@ -49,7 +49,6 @@ type Server struct {
 	log      *logrus.Logger
 	schemas  map[string]*xsd.Schema
 	tickets  *tickets
-	mailer   *mailer // nil when no SMTP server is configured
 	notifier *notifier
 	handler  http.Handler
 }
@@ -77,18 +76,18 @@ func New(cfg *config.Config, st *store.Store, log *logrus.Logger, opts Options) 
 	}
 	auth := newAuthenticator(cfg.Clients(), opts.Now)
 	s.tickets = &tickets{store: st, lifetime: cfg.Tickets.Lifetime, now: opts.Now}
+	var email *memail.Sender // nil when no SMTP server is configured
 	if cfg.SMTP.Host != "" {
-		sender, err := memail.NewSender(memail.SMTPConfig{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username,
+		email, err = memail.NewSender(memail.SMTPConfig{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username,
 			Password: cfg.SMTP.Password.Reveal(), TLS: cfg.SMTP.TLS, From: cfg.SMTP.From, TLSConfig: opts.SMTPTLS})
 		if err != nil {
 			closeSchemas(schemas)
 			return nil, fmt.Errorf("smtp: %w", err)
 		}
-		s.mailer = &mailer{store: st, sender: sender, log: log, now: opts.Now}
 	} else {
 		log.Warn("smtp.host is not set: e-mail (messages to case handlers, notifications) is queued but not sent")
 	}
-	if s.notifier, err = newNotifier(cfg, st, log, opts.Now, orgs, s.mailer); err != nil {
+	if s.notifier, err = newNotifier(cfg, st, log, opts.Now, orgs, email); err != nil {
 		closeSchemas(schemas)
 		return nil, err
 	}
@@ -259,7 +258,8 @@ func newRequestID() string {
 }
 
 // RunBackground starts the work ME does besides answering requests: the
-// ticket purge and the mail queue. It stops when ctx is done.
+// ticket purge and the notifier, which sends notifications and citizens'
+// messages to case handlers. It stops when ctx is done.
 func (s *Server) RunBackground(ctx context.Context) {
 	go s.tickets.purge(ctx, s.cfg.Tickets.PurgeInterval, func(n int64, err error) {
 		if err != nil {
@@ -268,9 +268,6 @@ func (s *Server) RunBackground(ctx context.Context) {
 			s.log.WithField("tickets", n).Debug("purged expired tickets")
 		}
 	})
-	if s.mailer != nil {
-		go s.mailer.run(ctx, time.Second)
-	}
 	go s.notifier.run(ctx, time.Second)
 }
 

@@ -19,6 +19,10 @@ import (
 const (
 	NotificationKindEvent    = "event"    // something happened on a case (from the outbox)
 	NotificationKindReminder = "reminder" // a completion (komplettering) is still waiting
+	// A citizen's message forwarded to the case handler (AddCitizenMessage):
+	// an e-mail to the handler, never to the citizen, and never counted when
+	// coalescing the citizen's notifications.
+	NotificationKindHandler = "handler"
 )
 
 // States of a notification.
@@ -113,7 +117,8 @@ func notifications(rows []notificationRow) []me.Notification {
 //
 //   - when an 'event' notification to the citizen about the organisation
 //     was created less than window before now (or later: another node's
-//     clock may be ahead), the rows are skipped with last_error "coalesced";
+//     clock may be ahead), the rows are skipped with last_error "coalesced"
+//     (reminders and handler mails do not count);
 //   - otherwise build is called with the citizen's profile (me.DefaultProfile
 //     and known false when ME has none). When it returns nothing the rows
 //     are skipped with last_error "no contact details"; when a notification
@@ -473,8 +478,9 @@ func (s *Store) NotificationFailed(ctx context.Context, id int64, errText string
 	return nil
 }
 
-// Notifications returns notifications newest first: all of them, or only
-// the failed ones; at most limit (all when limit is 0 or less).
+// Notifications returns notifications of every kind newest first: all of
+// them, or only the failed ones; at most limit (all when limit is 0 or
+// less).
 func (s *Store) Notifications(ctx context.Context, failedOnly bool, limit int) ([]me.Notification, error) {
 	var (
 		query strings.Builder
@@ -499,7 +505,8 @@ func (s *Store) Notifications(ctx context.Context, failedOnly bool, limit int) (
 
 // NotificationStats counts the notifications by channel and state, for
 // monitoring: every channel (sms, email) and state (pending, sending, sent,
-// failed) is in the map, zero when there are none. oldestPending is how
+// failed) is in the map, zero when there are none. Every kind counts: the
+// handler mails are under email. oldestPending is how
 // long the longest-waiting notification that is due has waited at now:
 // pending ones since next_attempt_at (so a quiet-hours deferral or a retry
 // wait does not count), sending ones since their lease ran out; 0 when none

@@ -424,15 +424,19 @@ var messageTitle = me.LocalizedText{SV: "Meddelande till handläggaren", EN: "Me
 // AddCitizenMessage records the citizen's message to the case handler, in
 // one transaction: a new event on the case (from the citizen, not notified,
 // titled messageTitle, with text as its Swedish text, at now), read by the
-// citizen at now; the case's updated time set to now; and mail queued in the
-// mail outbox to the case's handler (mail.To is set from the case, the
-// caller does not know it), pending from now. It returns the event.
+// citizen at now; the case's updated time set to now; and the mail queued
+// as a notification of kind NotificationKindHandler on channel email,
+// pending from now: to the case's handler (mail.To is ignored, the caller
+// does not know it), from the citizen (personal_identity_number) about the
+// case's organisation, with mail.Subject and mail.Text, and mail.MessageID
+// as its idempotency key. mail.ReplyTo is not kept: the sender sets it. It
+// returns the event.
 //
 // eventID is the event whose message action the citizen used: it must be on
 // case caseID, the citizen on the case and the case at one of orgs, or the
 // error wraps me.ErrNotFound. An event without a message action, or a case
 // without a handler e-mail address, gives a *me.Error with code Conflict;
-// so does a mail.MessageID that is queued already.
+// so does a mail.MessageID that is taken by a notification already.
 func (s *Store) AddCitizenMessage(ctx context.Context, pnr string, orgs []string, caseID, eventID string, text string, mail me.Mail, now time.Time) (me.Event, error) {
 	now = dbTime(now)
 	if mail.MessageID == "" {
@@ -466,11 +470,14 @@ func (s *Store) AddCitizenMessage(ctx context.Context, pnr string, orgs []string
 			if offers == 0 {
 				return &me.Error{Code: me.CodeConflict, Element: "eventId", Message: "the event does not offer to message the case handler"}
 			}
-			var handlerEmail string
-			if err := tx.GetContext(ctx, &handlerEmail, tx.Rebind(`SELECT handler_email FROM cases WHERE id = ?`), caseID); err != nil {
+			var c struct {
+				HandlerEmail       string `db:"handler_email"`
+				OrganisationNumber string `db:"organisation_number"`
+			}
+			if err := tx.GetContext(ctx, &c, tx.Rebind(`SELECT handler_email, organisation_number FROM cases WHERE id = ?`), caseID); err != nil {
 				return fmt.Errorf("get case handler: %w", notFound(err))
 			}
-			if handlerEmail == "" {
+			if c.HandlerEmail == "" {
 				return &me.Error{Code: me.CodeConflict, Element: "caseId", Message: "the case has no case handler e-mail address to send the message to"}
 			}
 
@@ -487,13 +494,14 @@ func (s *Store) AddCitizenMessage(ctx context.Context, pnr string, orgs []string
 				ev.ID, pnr, timestamp{now}); err != nil {
 				return fmt.Errorf("mark message read: %w", err)
 			}
-			mail.To = handlerEmail
-			err = queueMail(ctx, tx, mail, now)
-			if uniqueViolation(err) {
-				// Not for retry to repeat: the message id is taken.
-				return &me.Error{Code: me.CodeConflict, Message: fmt.Sprintf("a mail with message id %s is queued already", mail.MessageID)}
-			}
-			return err
+			// A taken message id is a Conflict, not for retry to repeat.
+			return insertNotification(ctx, tx, NotificationKindHandler, pnr, c.OrganisationNumber, me.Notification{
+				Channel:        me.NotifyEmail,
+				To:             c.HandlerEmail,
+				Subject:        mail.Subject,
+				Text:           mail.Text,
+				IdempotencyKey: mail.MessageID,
+			}, now)
 		})
 	})
 	if err != nil {

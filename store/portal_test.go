@@ -502,8 +502,8 @@ func TestPortalNotFound(t *testing.T) {
 		if v := view(t, s, tolvan.PersonalIdentityNumber, r.CaseID); v.UnreadEvents != 1 || v.Archived || len(v.Events) != 1 {
 			t.Errorf("after refused calls: %+v", v)
 		}
-		if items, err := s.MailOutbox(ctx); err != nil || len(items) != 0 {
-			t.Errorf("mail outbox after refused calls: %v, %v", items, err)
+		if ns := allNotifications(t, s); len(ns) != 0 {
+			t.Errorf("notifications after refused calls: %+v", ns)
 		}
 	})
 }
@@ -608,14 +608,19 @@ func TestAddCitizenMessage(t *testing.T) {
 		if c := caseOf(t, s, "M-1"); !c.Updated.Equal(now) {
 			t.Errorf("case updated %v, want %v", c.Updated, now)
 		}
-		items, err := s.MailOutbox(ctx)
-		if err != nil {
-			t.Fatal(err)
+		// One handler mail, in the notifications queue, and nothing else.
+		ns := allNotifications(t, s)
+		if len(ns) != 1 {
+			t.Fatalf("%d notifications, want 1: %+v", len(ns), ns)
 		}
-		wantMail := mail
-		wantMail.To = handlerEmail
-		if want := []store.MailItem{{ID: items[0].ID, Mail: wantMail, State: "pending", Created: now}}; !reflect.DeepEqual(items, want) {
-			t.Fatalf("mail outbox =\n%+v\nwant\n%+v", items, want)
+		wantMail := me.Notification{
+			ID: ns[0].ID, Kind: store.NotificationKindHandler,
+			PersonalIdentityNumber: tolvan.PersonalIdentityNumber, OrganisationNumber: malmo.Number,
+			Channel: me.NotifyEmail, To: handlerEmail, Subject: "Meddelande", Text: "Hej Anna!\nFråga om åäö.",
+			IdempotencyKey: "<m1@me.example>", State: store.NotificationPending, NextAttempt: now, Created: now,
+		}
+		if !reflect.DeepEqual(ns[0], wantMail) {
+			t.Fatalf("handler mail =\n%+v\nwant\n%+v", ns[0], wantMail)
 		}
 		// Read by the writer, not by the case's other citizen.
 		if v := view(t, s, tolvan.PersonalIdentityNumber, caseID); v.UnreadEvents != 2 || v.Events[0].ID != ev.ID || v.Events[0].ReadAt == nil {
@@ -624,7 +629,10 @@ func TestAddCitizenMessage(t *testing.T) {
 		if v := view(t, s, asa.PersonalIdentityNumber, caseID); v.UnreadEvents != 3 {
 			t.Errorf("Åsa's view: %d unread, want 3", v.UnreadEvents)
 		}
+		// The portal reads never show the handler mail or its address.
 		checkNoHandlerEmail(t, view(t, s, tolvan.PersonalIdentityNumber, caseID))
+		checkNoHandlerEmail(t, view(t, s, asa.PersonalIdentityNumber, caseID))
+		checkNoHandlerEmail(t, list(t, s, me.CaseFilter{PersonalIdentityNumber: tolvan.PersonalIdentityNumber, Organisations: malmoOnly}))
 
 		// The same message id again: the mail cannot be queued, so the
 		// event is rolled back with it.
@@ -639,8 +647,25 @@ func TestAddCitizenMessage(t *testing.T) {
 		if c := caseOf(t, s, "M-1"); !c.Updated.Equal(now) {
 			t.Errorf("case updated %v after a refused mail, want %v", c.Updated, now)
 		}
-		if items, _ := s.MailOutbox(ctx); len(items) != 1 {
-			t.Errorf("%d mails, want 1", len(items))
+		if ns := allNotifications(t, s); len(ns) != 1 {
+			t.Errorf("%d notifications, want 1", len(ns))
+		}
+
+		// A key taken by another notification: the same, atomically.
+		taken := mail
+		taken.MessageID = "<taken@me.example>"
+		if err := s.Exec(ctx, `
+			INSERT INTO notifications (kind, personal_identity_number, organisation_number, channel, recipient, idempotency_key, next_attempt_at, created_at)
+			VALUES ('event', ?, ?, 'email', 'tolvan@example.se', ?, ?, ?)`,
+			tolvan.PersonalIdentityNumber, malmo.Number, taken.MessageID, "2025-03-01T08:30:00.000000000Z", "2025-03-01T08:30:00.000000000Z"); err != nil {
+			t.Fatal(err)
+		}
+		_, err = s.AddCitizenMessage(ctx, asa.PersonalIdentityNumber, malmoOnly, caseID, withMessage, "Igen", taken, at(4))
+		if me.ErrorCode(err) != me.CodeConflict {
+			t.Errorf("message id taken by an event notification: err = %v, want Conflict", err)
+		}
+		if n := countEvents(); n != events {
+			t.Errorf("%d events after a refused mail, want %d", n, events)
 		}
 	})
 }

@@ -15,8 +15,9 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	_ "github.com/lib/pq"           // registers "postgres"
-	_ "github.com/mattn/go-sqlite3" // registers "sqlite3"
+	"github.com/lib/pq" // registers "postgres"
+	"github.com/lib/pq/pqerror"
+	"github.com/mattn/go-sqlite3" // registers "sqlite3"
 
 	"github.com/minaengagemang/me"
 )
@@ -105,6 +106,28 @@ func notFound(err error) error {
 		return me.ErrNotFound
 	}
 	return err
+}
+
+// uniqueViolation reports whether err is a unique violation.
+func uniqueViolation(err error) bool {
+	if pqErr := (*pq.Error)(nil); errors.As(err, &pqErr) {
+		return pqErr.Code == pqerror.UniqueViolation
+	}
+	var liteErr sqlite3.Error
+	return errors.As(err, &liteErr) &&
+		(liteErr.ExtendedCode == sqlite3.ErrConstraintUnique || liteErr.ExtendedCode == sqlite3.ErrConstraintPrimaryKey)
+}
+
+// affected returns me.ErrNotFound when the statement changed no row.
+func affected(res interface{ RowsAffected() (int64, error) }) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return me.ErrNotFound
+	}
+	return nil
 }
 
 // timeFormat is RFC 3339 with a fixed nine-digit fraction: SQLite keeps it
