@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"crypto/x509"
 	"encoding/xml"
@@ -9,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -179,17 +179,20 @@ func verifiedCert(r *http.Request) *x509.Certificate {
 }
 
 // certNamesOrganisation reports whether the certificate's subject
-// serialNumber (OID 2.5.4.5) carries the organisation number, as Swedish
-// organisation certificates do (sometimes with a country prefix or suffix).
+// serialNumber (OID 2.5.4.5) carries the organisation number as a number
+// of its own, as Swedish organisation certificates do, sometimes with a
+// country prefix or a suffix ("SE2120009994-0001"). A longer number that
+// merely contains the ten digits does not count.
 func certNamesOrganisation(cert *x509.Certificate, org string) bool {
-	digits := strings.Map(func(r rune) rune {
-		if r >= '0' && r <= '9' {
-			return r
+	for _, run := range digitRuns.FindAllString(cert.Subject.SerialNumber, -1) {
+		if run == org {
+			return true
 		}
-		return -1
-	}, cert.Subject.SerialNumber)
-	return strings.Contains(digits, org)
+	}
+	return false
 }
+
+var digitRuns = regexp.MustCompile(`[0-9]+`)
 
 func sameProduct(a, b string) bool {
 	strip := func(s string) string {
@@ -206,10 +209,7 @@ func (h *shsReceiver) signal(ctx context.Context, client me.Client, msg *shs.Mes
 		return me.Signal{}, shs.Errorf(shs.IllegalMessageStructure, "the message has %d data parts; a signal message has exactly one, the signal XML", len(msg.Parts))
 	}
 	doc := msg.Parts[0].Data
-	if hasDTD(doc) {
-		return me.Signal{}, shs.Errorf(shs.IllegalDatapartContent, "the signal carries a DOCTYPE or entity declaration; signals must not (remove it: ME never loads DTDs or expands entities)")
-	}
-	if err := IsSignal(doc); err != nil {
+	if err := CheckSignal(doc); err != nil {
 		return me.Signal{}, shs.Errorf(shs.IllegalDatapartContent, "%v", err)
 	}
 	if err := h.signalSchema.Validate(doc); err != nil {
@@ -352,22 +352,4 @@ func (h *shsReceiver) fail(w http.ResponseWriter, r *http.Request, err error) {
 	id := requestInfoFrom(r.Context()).ID
 	h.log.WithError(err).WithField("request_id", id).Error("shs: receive failed")
 	http.Error(w, "ME failed to store the message; nothing was stored. Send it again later, or quote reference "+id+" to ME's administrator.", http.StatusInternalServerError)
-}
-
-// hasDTD reports whether the document declares a DOCTYPE (and with it
-// possibly entities) before its root element.
-func hasDTD(doc []byte) bool {
-	d := xml.NewDecoder(bytes.NewReader(doc))
-	for {
-		tok, err := d.RawToken()
-		if err != nil {
-			return false // not well-formed: the schema validation says why
-		}
-		switch tok.(type) {
-		case xml.Directive:
-			return true
-		case xml.StartElement:
-			return false
-		}
-	}
 }

@@ -496,3 +496,27 @@ func TestTxIDClash(t *testing.T) {
 		t.Errorf("a tx.id used by another sender: %d %s %q", resp.StatusCode, resp.Header.Get("X-shs-errorcode"), body)
 	}
 }
+
+// TestSignalEncodings: a signal must be UTF-8; other encodings, and a
+// DOCTYPE however it is encoded, are refused with a 400 and kept.
+func TestSignalEncodings(t *testing.T) {
+	ts, st := testServer(t, "sqlite")
+	good := exampleSignal(t)
+	latin1 := bytes.Replace(good, []byte(`encoding="UTF-8"`), []byte(`encoding="ISO-8859-1"`), 1)
+	latin1 = bytes.ReplaceAll(latin1, []byte("ö"), []byte{0xf6})
+	utf16 := []byte{0xFF, 0xFE}
+	for _, r := range `<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE signal [<!ENTITY a "aaaa">]><signal xmlns="http://minaengagemang.se/signal/v1" version="1.0"/>` {
+		utf16 = append(utf16, byte(r), 0)
+	}
+	for name, doc := range map[string][]byte{"ISO-8859-1": latin1, "UTF-16 with a DTD": utf16,
+		"declared ISO-8859-1, bytes UTF-8": bytes.Replace(good, []byte(`encoding="UTF-8"`), []byte(`encoding="ISO-8859-1"`), 1)} {
+		resp := postSHS(t, ts, shsMessage{signal: doc})
+		body := readBody(resp)
+		if resp.StatusCode != 400 || resp.Header.Get("X-shs-errorcode") != "IllegalDatapartContent" {
+			t.Errorf("%s: %d %s %q; want 400 IllegalDatapartContent", name, resp.StatusCode, resp.Header.Get("X-shs-errorcode"), body)
+		}
+	}
+	if rs, _ := st.Rejections(context.Background(), 10); len(rs) != 3 {
+		t.Errorf("%d rejections kept; want 3", len(rs))
+	}
+}

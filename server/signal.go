@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/personnummer/go/v3"
 
@@ -257,20 +258,57 @@ func skipRaw(d *xml.Decoder) error {
 // signalNS is the namespace of xsd/signal.xsd.
 const signalNS = "http://minaengagemang.se/signal/v1"
 
-// IsSignal checks that the document's root is a signal: signal.xsd also
-// declares the receipt ME sends back, which is valid but no signal.
-func IsSignal(doc []byte) error {
+// CheckSignal applies the rules a signal file must meet before its schema
+// is even consulted, the same for the receiver and `me validate`: UTF-8,
+// no DOCTYPE (so no entities), and a signal as the root element (signal.xsd
+// also declares the receipt ME sends back, which is valid but no signal).
+func CheckSignal(doc []byte) error {
+	if bytes.HasPrefix(doc, []byte{0xFE, 0xFF}) || bytes.HasPrefix(doc, []byte{0xFF, 0xFE}) || !utf8.Valid(doc) {
+		return fmt.Errorf("the signal is not UTF-8; save it as UTF-8 without a byte order mark")
+	}
 	d := xml.NewDecoder(bytes.NewReader(doc))
 	for {
-		tok, err := d.Token()
+		tok, err := d.RawToken()
 		if err != nil {
-			return nil // not well-formed: the schema validation says why
+			return fmt.Errorf("the signal is not well-formed XML: %v", err)
 		}
-		if start, ok := tok.(xml.StartElement); ok {
-			if start.Name.Space != signalNS || start.Name.Local != "signal" {
-				return fmt.Errorf("the root element is {%s}%s; a signal's root is {%s}signal", start.Name.Space, start.Name.Local, signalNS)
+		switch t := tok.(type) {
+		case xml.ProcInst:
+			if t.Target == "xml" {
+				if enc := declaredEncoding(string(t.Inst)); enc != "" && !strings.EqualFold(enc, "UTF-8") && !strings.EqualFold(enc, "UTF8") {
+					return fmt.Errorf("the signal declares encoding %q; signals are UTF-8: declare encoding=\"UTF-8\" and save the file so", enc)
+				}
+			}
+		case xml.Directive:
+			return fmt.Errorf("the signal carries a DOCTYPE or entity declaration; remove it (ME never loads DTDs or expands entities)")
+		case xml.StartElement:
+			ns := ""
+			for _, a := range t.Attr {
+				if (t.Name.Space == "" && a.Name.Space == "" && a.Name.Local == "xmlns") || (t.Name.Space != "" && a.Name.Space == "xmlns" && a.Name.Local == t.Name.Space) {
+					ns = a.Value
+				}
+			}
+			if ns != signalNS || t.Name.Local != "signal" {
+				return fmt.Errorf("the root element is {%s}%s; a signal's root is {%s}signal", ns, t.Name.Local, signalNS)
 			}
 			return nil
 		}
 	}
+}
+
+// declaredEncoding reads encoding="…" from an XML declaration.
+func declaredEncoding(decl string) string {
+	_, after, ok := strings.Cut(decl, "encoding")
+	if !ok {
+		return ""
+	}
+	after = strings.TrimLeft(after, " \t\r\n=")
+	if after == "" || (after[0] != '"' && after[0] != '\'') {
+		return ""
+	}
+	end := strings.IndexByte(after[1:], after[0])
+	if end < 0 {
+		return ""
+	}
+	return after[1 : 1+end]
 }

@@ -27,6 +27,9 @@ typedef struct {
 
 static void me_collect(void *ctx, const xmlError *err) {
 	me_errors *acc = (me_errors *)ctx;
+	if (err == NULL) {
+		return;
+	}
 	if (acc->count < ME_MAX_ERRORS) {
 		acc->lines[acc->count] = err->line;
 		snprintf(acc->messages[acc->count], ME_MAX_MESSAGE, "%s", err->message ? err->message : "unknown error");

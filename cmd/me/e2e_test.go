@@ -237,6 +237,12 @@ func TestValidateSignals(t *testing.T) {
 	if cmd.ProcessState.ExitCode() != 1 {
 		t.Fatalf("me validate on a broken signal: exit %d (%v); want 1\n%s", cmd.ProcessState.ExitCode(), err, out)
 	}
+	example, _ := os.ReadFile("../../docs/examples/signal-message.xml")
+	withDTD := filepath.Join(t.TempDir(), "dtd.xml")
+	os.WriteFile(withDTD, bytes.Replace(example, []byte("?>"), []byte("?>\n<!DOCTYPE signal [<!ENTITY x \"y\">]>"), 1), 0o644)
+	if out, err := exec.Command(meBinary, "validate", withDTD).CombinedOutput(); err == nil || !strings.Contains(string(out), "DOCTYPE") {
+		t.Errorf("me validate on a signal with a DOCTYPE: %v\n%s", err, out)
+	}
 	for _, line := range []string{":27:", ":52:", ":100:"} {
 		if !strings.Contains(string(out), "signal-broken.xml"+line) {
 			t.Errorf("me validate does not report the error on line %s:\n%s", strings.Trim(line, ":"), out)

@@ -196,7 +196,7 @@ func (s *shsSender) sendFile(ctx context.Context, file string) sendResult {
 			Org string `xml:"organisation>organisationNumber"`
 		}
 		if err := xml.Unmarshal(content, &sig); err != nil || sig.Org == "" {
-			res.outcome, res.code, res.text = refused, "not a signal", "cannot read organisation/organisationNumber from the file; check it with `me validate`"
+			res.outcome, res.code, res.text = refused, "not a signal", "cannot read organisation/organisationNumber from the file (a signal is UTF-8 XML); check it with `me validate`"
 			return res
 		}
 		if from == "" {

@@ -33,7 +33,7 @@ func validate(files []string, stdout, stderr io.Writer) int {
 			code = 1
 			continue
 		}
-		if err := server.IsSignal(doc); err != nil {
+		if err := server.CheckSignal(doc); err != nil {
 			fmt.Fprintf(stderr, "%s: %v\n", name, err)
 			code = 1
 			continue
