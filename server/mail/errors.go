@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/textproto"
+	"regexp"
 
 	gomail "github.com/wneessen/go-mail"
 )
@@ -30,12 +31,12 @@ func (e *Error) Error() string {
 	if e.temporary {
 		kind = "temporary"
 	}
-	rcpt := ""
-	if e.Rcpt != "" {
-		rcpt = " to " + e.Rcpt
-	}
-	return fmt.Sprintf("mail: %s%s failed (%s): %v", e.Op, rcpt, kind, e.Err)
+	// The text ends up in logs and in the queue's last error: it names no
+	// address, not even where the server's reply quotes one.
+	return emailAddress.ReplaceAllString(fmt.Sprintf("mail: %s failed (%s): %v", e.Op, kind, e.Err), "[address]")
 }
+
+var emailAddress = regexp.MustCompile(`[^\s<>"':;,()\[\]]+@[^\s<>"':;,()\[\]]+`)
 
 func (e *Error) Unwrap() error { return e.Err }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -108,6 +109,8 @@ func statusError(provider string, resp *http.Response, body []byte, secret strin
 
 // quoteBody returns at most maxBodyInError bytes of body, cut on a UTF-8
 // boundary, with control characters turned into spaces and secret blanked.
+var phoneInText = regexp.MustCompile(`\+?[0-9][0-9 -]{5,}[0-9]`)
+
 func quoteBody(body []byte, secret string) string {
 	s := string(body)
 	if secret != "" {
@@ -120,6 +123,8 @@ func quoteBody(body []byte, secret string) string {
 		}
 		return r
 	}, s)
+	// Gateways echo the recipient: keep phone numbers out of logs.
+	s = phoneInText.ReplaceAllString(s, "[number]")
 	s = strings.TrimSpace(s)
 	if len(s) > maxBodyInError {
 		cut := maxBodyInError
