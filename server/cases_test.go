@@ -144,6 +144,17 @@ func TestSeedFlowTwo(t *testing.T) {
 		if len(list.Case_) != 1 || !list.Case_[0].Archived {
 			t.Errorf("includeArchived: %d cases", len(list.Case_))
 		}
+
+		// The organisation reopens the case: it is back in the list.
+		reopened := bytes.Replace(closing, []byte("BN-2026-000123-H9"), []byte("BN-2026-000123-H10"), 1)
+		reopened = bytes.Replace(reopened, []byte("<status>closed</status>"), []byte("<status>inProgress</status>"), 1)
+		if resp := postSHS(t, env.ts, shsMessage{signal: reopened}); resp.StatusCode != 202 {
+			t.Fatalf("reopening signal: %d %s", resp.StatusCode, readBody(resp))
+		}
+		list, _ = por.ListCasesContext(ctx, &portal.ListCases{Citizen: tolvan})
+		if len(list.Case_) != 1 || list.Case_[0].Archived {
+			t.Errorf("a reopened case is not back in the default list: %d cases", len(list.Case_))
+		}
 	})
 }
 

@@ -42,11 +42,17 @@ type citizenCaseRow struct {
 	ArchivedAt nullTimestamp `db:"citizen_archived_at"`
 }
 
+// archived reports whether the citizen's archiving still holds: activity
+// on the case after it (a new event, a reopening) brings the case back.
+func (r citizenCaseRow) archived() bool {
+	return r.ArchivedAt.Valid && !r.ArchivedAt.Time.Before(r.caseValue().Updated)
+}
+
 // summary is the row as the citizen sees it: without the handler's e-mail.
 func (r citizenCaseRow) summary() me.CaseSummary {
 	c := r.caseValue()
 	c.Handler.Email = ""
-	return me.CaseSummary{Case: c, Archived: r.ArchivedAt.Valid}
+	return me.CaseSummary{Case: c, Archived: r.archived()}
 }
 
 // pageKey is where a page of the listing ends: the last case's updated_at
@@ -138,7 +144,7 @@ func (s *Store) ListCases(ctx context.Context, f me.CaseFilter) (cases []me.Case
 		args = append(args, string(f.Status))
 	}
 	if !f.IncludeArchived {
-		query += ` AND cc.archived_at IS NULL`
+		query += ` AND (cc.archived_at IS NULL OR cc.archived_at < c.updated_at)`
 	}
 	if !f.UpdatedSince.IsZero() {
 		query += ` AND c.updated_at >= ?`
@@ -515,7 +521,8 @@ func (s *Store) AddCitizenMessage(ctx context.Context, pnr string, orgs []string
 // closed and its latest event (by time, then when stored) must offer an
 // archive action, which is set done; otherwise the error is a *me.Error
 // with code Conflict saying which rule fails. Archiving an archived case
-// returns when it was first archived. A case that does not exist, that the
+// returns when it was first archived; activity on the case since an
+// archiving undoes it (see archived). A case that does not exist, that the
 // citizen is not on or that is at another organisation gives an error
 // wrapping me.ErrNotFound.
 //
@@ -531,7 +538,7 @@ func (s *Store) ArchiveCase(ctx context.Context, pnr string, orgs []string, case
 			if err != nil {
 				return err
 			}
-			if r.ArchivedAt.Valid {
+			if r.archived() {
 				archivedAt = r.ArchivedAt.Time
 				return nil
 			}
@@ -555,8 +562,8 @@ func (s *Store) ArchiveCase(ctx context.Context, pnr string, orgs []string, case
 
 			res, err := tx.ExecContext(ctx, tx.Rebind(`
 				UPDATE case_citizens SET archived_at = ?
-				WHERE case_id = ? AND personal_identity_number = ? AND archived_at IS NULL`),
-				timestamp{now}, caseID, pnr)
+				WHERE case_id = ? AND personal_identity_number = ? AND (archived_at IS NULL OR archived_at < ?)`),
+				timestamp{now}, caseID, pnr, timestamp{r.caseValue().Updated})
 			if err != nil {
 				return fmt.Errorf("archive: %w", err)
 			}
