@@ -49,9 +49,10 @@ type Client struct {
 	CertFingerprint string
 	CertSubject     string
 	SecretHash      string
-	// EServiceID binds an e-service client to the e-service it is
-	// (RoleEService only; empty means any e-service of its organisation).
-	EServiceID string
+	// EServiceIDs are the e-services of its organisation an e-service
+	// client is (RoleEService only): it redeems their tickets and nothing
+	// else.
+	EServiceIDs []string
 	// ExtraOrganisations are further organisations a portal may show the
 	// cases of (RolePortal only).
 	ExtraOrganisations []string
@@ -456,4 +457,18 @@ type SMS struct {
 	From      string // the sender name, at most 11 characters
 	Text      string
 	Reference string // the client reference the gateway deduplicates by
+}
+
+// ServesEService reports whether the client is the e-service org/id: an
+// e-service client of that organisation configured for that e-service.
+func (c Client) ServesEService(org, id string) bool {
+	if c.Role != RoleEService || c.OrganisationNumber != org {
+		return false
+	}
+	for _, e := range c.EServiceIDs {
+		if e == id {
+			return true
+		}
+	}
+	return false
 }

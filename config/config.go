@@ -171,7 +171,9 @@ type Client struct {
 	SecretHash      Secret `mapstructure:"secret_hash"`
 	CertFingerprint string `mapstructure:"cert_fingerprint"` // Load returns lower-case hex without colons
 	CertSubject     string `mapstructure:"cert_subject"`
-	EService        string `mapstructure:"eservice"`
+	// EServices are the ids of the e-services an etjanst client is; it
+	// redeems tickets for these only.
+	EServices []string `mapstructure:"eservices"`
 	// Organisations are further organisations a portal may show cases
 	// of, beside its own (a shared portal of several municipalities).
 	Organisations []string `mapstructure:"organisations"`

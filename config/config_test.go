@@ -58,7 +58,7 @@ func validConfig() *Config {
 	c.ClientList = []Client{
 		{Name: "portal", Organisation: "212000-9994", Role: "portal", SecretHash: demoHash},
 		{Name: "arende", Organisation: "2120009994", Role: "casesystem", CertFingerprint: strings.Repeat("AB:", 31) + "AB"},
-		{Name: "bygglov", Organisation: "2120009994", Role: "etjanst", CertSubject: "CN=bygglov,O=Exempels kommun,C=SE", EService: "bygglov"},
+		{Name: "bygglov", Organisation: "2120009994", Role: "etjanst", CertSubject: "CN=bygglov,O=Exempels kommun,C=SE", EServices: []string{"bygglov"}},
 	}
 	c.EServiceList = []EService{{
 		Organisation: "212000-9994", ID: "bygglov",
@@ -148,8 +148,9 @@ func TestValidate(t *testing.T) {
 		{"client fingerprint short", func(c *Config) { c.ClientList[1].CertFingerprint = "AB:CD" }, "clients[1].cert_fingerprint", "64 hex digits"},
 		{"client fingerprint not hex", func(c *Config) { c.ClientList[1].CertFingerprint = strings.Repeat("g", 64) }, "clients[1].cert_fingerprint", "64 hex digits"},
 		{"client subject", func(c *Config) { c.ClientList[2].CertSubject = "bygglov" }, "clients[2].cert_subject", "RFC 2253"},
-		{"client eservice on portal", func(c *Config) { c.ClientList[0].EService = "bygglov" }, "clients[0].eservice", "only for role etjanst"},
-		{"client eservice id", func(c *Config) { c.ClientList[2].EService = "bygg lov" }, "clients[2].eservice", "not an e-service id"},
+		{"client eservices on portal", func(c *Config) { c.ClientList[0].EServices = []string{"bygglov"} }, "clients[0].eservices", "only for role etjanst"},
+		{"client eservices id", func(c *Config) { c.ClientList[2].EServices = []string{"bygg lov"} }, "clients[2].eservices[0]", "not an e-service id"},
+		{"etjanst client without eservices", func(c *Config) { c.ClientList[2].EServices = nil }, "clients[2].eservices", "is empty"},
 		// eservices
 		{"eservice id", func(c *Config) { c.EServiceList[0].ID = "bygg/lov" }, "eservices[0].id", "not an e-service id"},
 		{"eservice id too long", func(c *Config) { c.EServiceList[0].ID = strings.Repeat("a", 65) }, "eservices[0].id", "not an e-service id"},

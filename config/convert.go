@@ -50,7 +50,7 @@ func (c *Config) Clients() []me.Client {
 			CertFingerprint:    normalizeFingerprint(cl.CertFingerprint),
 			CertSubject:        cl.CertSubject,
 			SecretHash:         cl.SecretHash.Reveal(),
-			EServiceID:         cl.EService,
+			EServiceIDs:        cl.EServices,
 			ExtraOrganisations: orgNumbers(cl.Organisations),
 		})
 	}

@@ -146,12 +146,15 @@ func (c *Config) Validate() error {
 		if cl.CertSubject != "" && !strings.Contains(cl.CertSubject, "=") {
 			ve.add(key+".cert_subject", "%q is not an RFC 2253 subject; write e.g. \"CN=portal.example.se,O=Exempels kommun,C=SE\"", cl.CertSubject)
 		}
-		if cl.EService != "" {
-			switch {
-			case me.Role(cl.Role).Valid() && cl.Role != string(me.RoleEService):
-				ve.add(key+".eservice", "is only for role etjanst; remove it or set role: etjanst")
-			case !idPattern.MatchString(cl.EService):
-				ve.add(key+".eservice", "%q is not an e-service id; use 1-64 of A-Z a-z 0-9 . _ -", cl.EService)
+		if cl.Role == string(me.RoleEService) && len(cl.EServices) == 0 {
+			ve.add(key+".eservices", "is empty; list the ids of the e-services this client is (see eservices[].id): it redeems tickets for those only")
+		}
+		if len(cl.EServices) > 0 && me.Role(cl.Role).Valid() && cl.Role != string(me.RoleEService) {
+			ve.add(key+".eservices", "is only for role etjanst; remove it or set role: etjanst")
+		}
+		for j, id := range cl.EServices {
+			if !idPattern.MatchString(id) {
+				ve.add(fmt.Sprintf("%s.eservices[%d]", key, j), "%q is not an e-service id; use 1-64 of A-Z a-z 0-9 . _ -", id)
 			}
 		}
 		if len(cl.Organisations) > 0 && me.Role(cl.Role).Valid() && cl.Role != string(me.RolePortal) {

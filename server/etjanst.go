@@ -85,7 +85,7 @@ func (s eServiceService) ReportCompletion(ctx context.Context, req *etjanst.Repo
 	if err != nil {
 		return nil, err
 	}
-	if a.Type != me.ActionComplete || client.OrganisationNumber != a.EServiceOrganisation || (client.EServiceID != "" && client.EServiceID != a.EServiceID) {
+	if a.Type != me.ActionComplete || !client.ServesEService(a.EServiceOrganisation, a.EServiceID) {
 		// Answered like a missing case, so that ids reveal nothing to an
 		// e-service that does not handle them.
 		return nil, &me.Error{Code: me.CodeNotFound, Element: "actionId", Message: fmt.Sprintf("case %s has no completion %s handled by this e-service", caseID, actionID)}

@@ -63,9 +63,9 @@ func newTestEnv(t testing.TB, driver string, configure ...func(*config.Config)) 
 		{Name: "portal-b", Organisation: orgB, Role: "portal"},
 		{Name: "catalog-a", Organisation: orgA, Role: "catalog"},
 		{Name: "catalog-b", Organisation: orgB, Role: "catalog"},
-		{Name: "etjanst-a", Organisation: orgA, Role: "etjanst"},
-		{Name: "etjanst-a-other", Organisation: orgA, Role: "etjanst", EService: "another-eservice"},
-		{Name: "etjanst-b", Organisation: orgB, Role: "etjanst"},
+		{Name: "etjanst-a", Organisation: orgA, Role: "etjanst", EServices: []string{"bygglov", "bygglov-kontrollplan"}},
+		{Name: "etjanst-a-other", Organisation: orgA, Role: "etjanst", EServices: []string{"another-eservice"}},
+		{Name: "etjanst-b", Organisation: orgB, Role: "etjanst", EServices: []string{"bygglov", "bygglov-kontrollplan"}},
 		{Name: "cases-a", Organisation: orgA, Role: "casesystem"},
 		{Name: "cases-b", Organisation: orgB, Role: "casesystem"},
 	} {

@@ -81,7 +81,7 @@ func (tk *tickets) redeem(ctx context.Context, value string, client me.Client) (
 		return me.Ticket{}, err
 	case !first:
 		return me.Ticket{}, me.Errorf(me.CodeTicketUsed, "the ticket was already redeemed (tickets are one-time); the citizen must start again from the portal")
-	case client.OrganisationNumber != t.EServiceOrganisation || (client.EServiceID != "" && client.EServiceID != t.EServiceID):
+	case !client.ServesEService(t.EServiceOrganisation, t.EServiceID):
 		return me.Ticket{}, me.Errorf(me.CodeForbidden, "the ticket was issued for another e-service; it is now used up")
 	case !tk.now().Before(t.Expires):
 		return me.Ticket{}, me.Errorf(me.CodeTicketExpired, "the ticket expired at %s; the citizen must start again from the portal", t.Expires.UTC().Format(time.RFC3339))

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/jmoiron/sqlx"
 
@@ -37,7 +38,7 @@ func (s *Store) SyncClients(ctx context.Context, clients []me.Client) error {
 					cert_subject = excluded.cert_subject,
 					secret_hash = excluded.secret_hash,
 					eservice_id = excluded.eservice_id`),
-				c.Name, c.OrganisationNumber, string(c.Role), c.CertFingerprint, c.CertSubject, c.SecretHash, c.EServiceID)
+				c.Name, c.OrganisationNumber, string(c.Role), c.CertFingerprint, c.CertSubject, c.SecretHash, strings.Join(c.EServiceIDs, " "))
 			if err != nil {
 				return fmt.Errorf("upsert %s: %w", c.Name, err)
 			}
@@ -78,6 +79,14 @@ func (s *Store) Client(ctx context.Context, name string) (me.Client, error) {
 		CertFingerprint:    r.CertFingerprint,
 		CertSubject:        r.CertSubject,
 		SecretHash:         r.SecretHash,
-		EServiceID:         r.EServiceID,
+		EServiceIDs:        fieldsOrNil(r.EServiceID),
 	}, nil
+}
+
+// fieldsOrNil splits a space-separated list, with nil for none.
+func fieldsOrNil(s string) []string {
+	if f := strings.Fields(s); len(f) > 0 {
+		return f
+	}
+	return nil
 }

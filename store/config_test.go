@@ -58,14 +58,14 @@ func TestSyncClients(t *testing.T) {
 		}
 		portal := me.Client{Name: "malmo-portal", OrganisationNumber: malmo.Number, Role: me.RolePortal, CertFingerprint: "ab12", CertSubject: "CN=portal,O=Malmö stad"}
 		cases := me.Client{Name: "malmo-arende", OrganisationNumber: malmo.Number, Role: me.RoleCaseSystem, SecretHash: "$2a$10$hash"}
-		bygglov := me.Client{Name: "gbg-bygglov", OrganisationNumber: goteborg.Number, Role: me.RoleEService, SecretHash: "$2a$10$other", EServiceID: "bygglov"}
+		bygglov := me.Client{Name: "gbg-bygglov", OrganisationNumber: goteborg.Number, Role: me.RoleEService, SecretHash: "$2a$10$other", EServiceIDs: []string{"bygglov", "bygglov-kontrollplan"}}
 		if err := s.SyncClients(ctx, []me.Client{portal, cases, bygglov}); err != nil {
 			t.Fatal(err)
 		}
 		moved := bygglov
 		moved.OrganisationNumber = malmo.Number
 		moved.Role = me.RoleCatalog
-		moved.EServiceID = ""
+		moved.EServiceIDs = nil
 		if err := s.SyncClients(ctx, []me.Client{portal, moved}); err != nil {
 			t.Fatal(err)
 		}
