@@ -55,6 +55,9 @@ type HTTP struct {
 	WriteTimeout    time.Duration `mapstructure:"write_timeout"`
 	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
 	TLS             TLS           `mapstructure:"tls"`
+	// MetricsFrom are the networks (CIDR) besides loopback that may read
+	// /metrics, e.g. the Prometheus server's.
+	MetricsFrom []string `mapstructure:"metrics_from"`
 }
 
 // TLSEnabled reports whether the listener serves HTTPS.

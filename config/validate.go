@@ -214,6 +214,11 @@ func (c *Config) Validate() error {
 }
 
 func (h *HTTP) validate(ve *ValidationError) {
+	for i, cidr := range h.MetricsFrom {
+		if _, _, err := net.ParseCIDR(cidr); err != nil {
+			ve.add(fmt.Sprintf("http.metrics_from[%d]", i), "%q is not a network in CIDR form, e.g. 10.1.2.0/24", cidr)
+		}
+	}
 	if host, port, err := net.SplitHostPort(h.Addr); err != nil {
 		ve.add("http.addr", "%q is not host:port; write e.g. \"127.0.0.1:8080\", or \":8443\" for all interfaces", h.Addr)
 	} else if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 || strings.ContainsAny(host, "/ ") {

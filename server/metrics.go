@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"time"
 
@@ -53,4 +54,28 @@ func metricsHandler(st *store.Store, now func() time.Time) http.Handler {
 		oldest: prometheus.NewDesc("me_notifications_oldest_pending_seconds", "How long the longest-waiting due notification has waited past its send time (quiet-hours deferrals and retry waits do not count).", nil, nil),
 	})
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+}
+
+// onlyFrom lets requests through from loopback and the given networks, and
+// answers 403 to others.
+func onlyFrom(cidrs []string, next http.Handler) http.Handler {
+	var nets []*net.IPNet
+	for _, c := range cidrs {
+		if _, n, err := net.ParseCIDR(c); err == nil {
+			nets = append(nets, n)
+		}
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, _ := net.SplitHostPort(r.RemoteAddr)
+		ip := net.ParseIP(host)
+		allowed := ip != nil && ip.IsLoopback()
+		for _, n := range nets {
+			allowed = allowed || (ip != nil && n.Contains(ip))
+		}
+		if !allowed {
+			http.Error(w, "metrics are served to loopback and the networks in http.metrics_from only", http.StatusForbidden)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }

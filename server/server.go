@@ -116,7 +116,7 @@ func New(cfg *config.Config, st *store.Store, log *logrus.Logger, opts Options) 
 	mux.Handle("GET /xsd/", http.StripPrefix("/xsd/", http.FileServerFS(xsd.Files())))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", s.ready)
-	mux.Handle("GET /metrics", metricsHandler(st, opts.Now))
+	mux.Handle("GET /metrics", onlyFrom(cfg.HTTP.MetricsFrom, metricsHandler(st, opts.Now)))
 	s.handler = s.logRequests(mux)
 	return s, nil
 }
