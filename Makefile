@@ -15,7 +15,8 @@ export CGO_ENABLED := 1
 run: prereq
 	$(GO) run -ldflags '$(LDFLAGS)' ./cmd/me serve --config config/demo.yaml
 
-test: prereq
+test:
+	@./.ci/prereq test
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 
