@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -183,16 +184,26 @@ func TestTicketRules(t *testing.T) {
 }
 
 func TestTenThousandTicketsAreDistinct(t *testing.T) {
+	env := newTestEnv(t, "sqlite")
+	ctx := context.Background()
+	e := env.publish(t, orgA, "bygglov")
+	tk := &tickets{store: env.st, lifetime: time.Minute, now: time.Now}
 	seen := make(map[string]bool, 10000)
 	for i := 0; i < 10000; i++ {
-		v, hash, err := newTicket()
+		issued, expires := tk.times()
+		v, link, err := tk.issue(ctx, me.Ticket{Purpose: me.TicketStart, PersonalIdentityNumber: tolvan, EServiceOrganisation: orgA,
+			EServiceID: "bygglov", IssuedBy: "portal-a", Issued: issued, Expires: expires}, e)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("ticket %d: %v", i, err)
 		}
-		if len(v) < 43 || seen[v] || bytes.Contains(hash, []byte(v)) {
-			t.Fatalf("ticket %d: %q (len %d) repeats or is short", i, v, len(v))
+		raw, err := base64.RawURLEncoding.DecodeString(v)
+		if err != nil || len(raw) != 32 || seen[v] || !strings.Contains(link, v) {
+			t.Fatalf("ticket %d: %q is not 256 fresh random bits in the link (%v)", i, v, err)
 		}
 		seen[v] = true
+	}
+	if n, err := env.st.CountTickets(ctx); err != nil || n != 10000 {
+		t.Errorf("%d tickets stored, %v; want 10000", n, err)
 	}
 }
 
