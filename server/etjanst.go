@@ -33,16 +33,9 @@ func (s eServiceService) RedeemTicket(ctx context.Context, req *etjanst.RedeemTi
 	if err != nil {
 		return nil, err
 	}
-	object := "profile"
-	if t.Purpose == me.TicketCompletion {
-		object = "profile, completion " + t.ActionID
-	}
-	if err := auditRead(ctx, s.store, s.tickets.now(), client, t.PersonalIdentityNumber, "RedeemTicket", object); err != nil {
-		return nil, err
-	}
 	resp := &etjanst.RedeemTicketResponse{Purpose: etjanst.TicketPurpose(t.Purpose), EServiceId: etjanst.Identifier(t.EServiceID), Citizen: toEServiceProfile(p)}
 	if t.Purpose != me.TicketCompletion {
-		return resp, nil
+		return resp, auditRead(ctx, s.store, s.tickets.now(), client, t.PersonalIdentityNumber, "RedeemTicket", "profile")
 	}
 	c, ev, err := s.store.EventWithCase(ctx, t.EventID)
 	if err != nil {
@@ -53,6 +46,9 @@ func (s eServiceService) RedeemTicket(ctx context.Context, req *etjanst.RedeemTi
 	for _, a := range ev.Actions {
 		if a.ID != t.ActionID {
 			continue
+		}
+		if a.State == me.ActionDone {
+			return nil, &me.Error{Code: me.CodeConflict, Element: "ticket", Message: "this completion was already sent (ReportCompletion); the ticket is used up"}
 		}
 		if a.DueDate != "" {
 			if d, err := time.Parse(time.DateOnly, a.DueDate); err == nil {
@@ -65,7 +61,8 @@ func (s eServiceService) RedeemTicket(ctx context.Context, req *etjanst.RedeemTi
 		}
 	}
 	resp.Completion = comp
-	return resp, nil
+	// Audited once the answer is complete: a refused redemption read nothing.
+	return resp, auditRead(ctx, s.store, s.tickets.now(), client, t.PersonalIdentityNumber, "RedeemTicket", "profile, completion "+t.ActionID)
 }
 
 func (s eServiceService) ReportCompletion(ctx context.Context, req *etjanst.ReportCompletion) (*etjanst.ReportCompletionResponse, error) {

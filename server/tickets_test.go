@@ -283,6 +283,11 @@ func TestCompletionFlow(t *testing.T) {
 			t.Errorf("completion data is not what the signal carried:\nhave %s\nwant %s", have, want)
 		}
 
+		// A second ticket issued before the completion is reported...
+		late, err := por.CreateCompletionTicketContext(ctx, req)
+		if err != nil {
+			t.Fatalf("second CreateCompletionTicket: %v", err)
+		}
 		reported, err := ets.ReportCompletionContext(ctx, &etjanst.ReportCompletion{CaseId: comp.CaseId, ActionId: comp.ActionId, Reference: ptr(etjanst.ShortText("KP-77"))})
 		if err != nil {
 			t.Fatalf("ReportCompletion: %v", err)
@@ -300,6 +305,11 @@ func TestCompletionFlow(t *testing.T) {
 		_, err = ets.ReportCompletionContext(ctx, &etjanst.ReportCompletion{CaseId: comp.CaseId, ActionId: comp.ActionId})
 		if faultCode(err) != "Conflict" {
 			t.Errorf("a second ReportCompletion: %s; want Conflict", faultCode(err))
+		}
+		// ...is refused once the completion is done.
+		_, err = ets.RedeemTicketContext(ctx, &etjanst.RedeemTicket{Ticket: etjanst.Ticket(late.Ticket.Ticket)})
+		if faultCode(err) != "Conflict" {
+			t.Errorf("redeeming a completion ticket after the completion was reported: %s; want Conflict", faultCode(err))
 		}
 		_, err = por.CreateCompletionTicketContext(ctx, req)
 		if faultCode(err) != "Conflict" {
