@@ -1,9 +1,16 @@
 package server
 
 import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/minaengagemang/me/store/storetest"
 )
 
 // BenchmarkSOAP measures a whole SOAP call through the handler (Basic
@@ -38,4 +45,57 @@ func BenchmarkSOAP(b *testing.B) {
 			return r
 		})
 	})
+}
+
+// BenchmarkSHSSignal measures signals received over SHS (one event, a 10 KB
+// attachment, two actions; a new case every 50) against the /healthz floor
+// measured in the same run, on each store. Report signals/s and the ratio
+// to the floor, not absolute times.
+func BenchmarkSHSSignal(b *testing.B) {
+	for _, driver := range storetest.Drivers() {
+		b.Run(driver, func(b *testing.B) {
+			ts, _ := testServer(b, driver)
+			client := ts.Client()
+			b.Run("floor-healthz", func(b *testing.B) {
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						resp, err := client.Get(ts.URL + "/healthz")
+						if err != nil {
+							b.Error(err)
+							return
+						}
+						resp.Body.Close()
+					}
+				})
+			})
+			attachment := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte("bilaga "), 10<<10/7))
+			template := fmt.Sprintf(`<?xml version="1.0" encoding="UTF-8"?>
+<signal xmlns="http://minaengagemang.se/signal/v1" xmlns:c="http://minaengagemang.se/schema/common/v1" version="1.0">
+  <organisation><organisationNumber>%s</organisationNumber></organisation>
+  <case><externalId>BENCH-%%d</externalId><title><c:sv>Ärende</c:sv></title>
+    <citizen><personalIdentityNumber>191212121212</personalIdentityNumber></citizen><status>inProgress</status>
+    <handler><name>Handläggare</name><email>handlaggare@kommun.example</email></handler></case>
+  <event><externalId>E-%%d</externalId><time>2026-11-26T10:00:00+01:00</time><title><c:sv>Händelse</c:sv></title>
+    <attachment><id>a</id><fileName>bilaga.txt</fileName><mediaType>text/plain</mediaType><content>%s</content></attachment>
+    <action><download><attachmentId>a</attachmentId></download></action><action><message/></action>
+  </event>
+</signal>`, orgA, attachment)
+			var seq atomic.Int64
+			b.Run("signal", func(b *testing.B) {
+				start := time.Now()
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						k := seq.Add(1)
+						resp := postSHS(b, ts, shsMessage{signal: []byte(fmt.Sprintf(template, k/50, k))})
+						if resp.StatusCode != http.StatusAccepted {
+							b.Errorf("%d %s", resp.StatusCode, readBody(resp))
+							return
+						}
+						resp.Body.Close()
+					}
+				})
+				b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "signals/s")
+			})
+		})
+	}
 }
