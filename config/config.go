@@ -41,6 +41,7 @@ type Config struct {
 	SMTP             SMTP           `mapstructure:"smtp"`
 	SMSGateway       SMSGateway     `mapstructure:"sms"`
 	Notifications    Notifications  `mapstructure:"notifications"`
+	Demo             Demo           `mapstructure:"demo"`
 	OrganisationList []Organisation `mapstructure:"organisations"`
 	ClientList       []Client       `mapstructure:"clients"`
 	EServiceList     []EService     `mapstructure:"eservices"`
@@ -113,6 +114,17 @@ type SMTP struct {
 	TLS      string `mapstructure:"tls"`      // starttls | tls | none
 	From     string `mapstructure:"from"`     // ME's sender, e.g. "Mina Engagemang <no-reply@kommun.se>"
 	ReplyTo  string `mapstructure:"reply_to"` // where replies go; never a citizen's own address
+}
+
+// Demo is the demo portal and e-service pages under /demo/ (Swedish), a
+// client of ME's own SOAP services. Its login is fake: only for a loopback
+// listener.
+type Demo struct {
+	Enabled          bool   `mapstructure:"enabled"`
+	PortalClient     string `mapstructure:"portal_client"`
+	PortalPassword   Secret `mapstructure:"portal_password"`
+	EServiceClient   string `mapstructure:"etjanst_client"`
+	EServicePassword Secret `mapstructure:"etjanst_password"`
 }
 
 // SMSGateway is the SMS gateway ME sends notifications through. With no

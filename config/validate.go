@@ -84,6 +84,7 @@ func (c *Config) Validate() error {
 	c.SMTP.validate(&ve)
 	c.SMSGateway.validate(&ve)
 	c.Notifications.validate(&ve)
+	c.validateDemo(&ve)
 
 	// Numbers that parse are "declared" even with a bad checksum, so a
 	// typo is reported once, at the organisation, not at every reference.
@@ -458,5 +459,29 @@ func (n *Notifications) validate(ve *ValidationError) {
 				ve.add("notifications.templates."+key+"."+lang, "is not a template: %v", err)
 			}
 		}
+	}
+}
+
+func (c *Config) validateDemo(ve *ValidationError) {
+	d := c.Demo
+	if !d.Enabled {
+		return
+	}
+	host, _, err := net.SplitHostPort(c.HTTP.Addr)
+	if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
+		ve.add("demo.enabled", "is only allowed with a loopback http.addr (e.g. 127.0.0.1:8080): the demo's login is fake and lets anyone act as any citizen")
+	}
+	if c.HTTP.TLSEnabled() {
+		ve.add("demo.enabled", "the demo calls ME over plain HTTP on loopback; turn TLS off for the demo, or the demo off")
+	}
+	roles := map[string]string{}
+	for _, cl := range c.ClientList {
+		roles[cl.Name] = cl.Role
+	}
+	if roles[d.PortalClient] != "portal" {
+		ve.add("demo.portal_client", "%q is not a client with role portal", d.PortalClient)
+	}
+	if roles[d.EServiceClient] != "etjanst" {
+		ve.add("demo.etjanst_client", "%q is not a client with role etjanst", d.EServiceClient)
 	}
 }

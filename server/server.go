@@ -24,6 +24,7 @@ import (
 
 	"github.com/minaengagemang/me"
 	"github.com/minaengagemang/me/config"
+	"github.com/minaengagemang/me/server/demo"
 	memail "github.com/minaengagemang/me/server/mail"
 	"github.com/minaengagemang/me/store"
 	"github.com/minaengagemang/me/wsdl"
@@ -114,6 +115,16 @@ func New(cfg *config.Config, st *store.Store, log *logrus.Logger, opts Options) 
 	}))
 	mux.Handle("GET /wsdl/", http.StripPrefix("/wsdl/", http.FileServerFS(wsdl.Files())))
 	mux.Handle("GET /xsd/", http.StripPrefix("/xsd/", http.FileServerFS(xsd.Files())))
+	if d := cfg.Demo; d.Enabled {
+		h, err := demo.New(demo.Config{SOAPBase: "http://" + cfg.HTTP.Addr, PortalUser: d.PortalClient, PortalPassword: d.PortalPassword.Reveal(),
+			EServiceUser: d.EServiceClient, EServicePassword: d.EServicePassword.Reveal(), Organisation: cfg.Organisations()[0].Number})
+		if err != nil {
+			closeSchemas(schemas)
+			return nil, fmt.Errorf("demo: %w", err)
+		}
+		mux.Handle(demo.Prefix, h)
+		log.Warn("demo pages are on at /demo/: their login is fake; never enable demo outside a loopback test machine")
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", s.ready)
 	mux.Handle("GET /metrics", onlyFrom(cfg.HTTP.MetricsFrom, metricsHandler(st, opts.Now)))

@@ -126,6 +126,16 @@ func TestDemoServesContractsToZeep(t *testing.T) {
 			t.Errorf("zeep reports a problem with %s:\n%s", svc, out)
 		}
 	}
+	// The demo portal is on, in Swedish.
+	resp, err := http.Get("http://" + addr + "/demo/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(page), `lang="sv"`) || !strings.Contains(string(page), "Logga in") {
+		t.Errorf("GET /demo/: %d\n%.300s", resp.StatusCode, page)
+	}
 	if !strings.Contains(logs.String(), `"msg":"published configured e-service"`) {
 		t.Errorf("the demo e-services were not published:\n%s", logs)
 	}
@@ -134,7 +144,7 @@ func TestDemoServesContractsToZeep(t *testing.T) {
 func TestRefusesNonLoopbackWithoutTLS(t *testing.T) {
 	_, port, _ := net.SplitHostPort(freeAddr(t))
 	cmd := exec.Command(meBinary, "serve", "--config", "../../config/demo.yaml")
-	cmd.Env = append(os.Environ(), "ME_HTTP_ADDR=0.0.0.0:"+port, "ME_DATABASE_DSN="+filepath.Join(t.TempDir(), "me.db"))
+	cmd.Env = append(os.Environ(), "ME_HTTP_ADDR=0.0.0.0:"+port, "ME_DEMO_ENABLED=false", "ME_DATABASE_DSN="+filepath.Join(t.TempDir(), "me.db"))
 	out, err := cmd.CombinedOutput()
 	if err == nil {
 		t.Fatalf("me serve on 0.0.0.0 without TLS started:\n%s", out)
