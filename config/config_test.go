@@ -489,3 +489,12 @@ func TestSMSBodyMayUseTheJSONFunction(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestTemplateWithAnUnknownFieldIsRefused(t *testing.T) {
+	c := validConfig()
+	c.Notifications.Templates.SMS.SV = "{{.Organisation}}: {{.CaseTitle}}"
+	err := c.Validate()
+	if err == nil || !strings.Contains(err.Error(), "notifications.templates.sms.sv") {
+		t.Fatalf("a template using .CaseTitle: %v; want a problem naming notifications.templates.sms.sv", err)
+	}
+}

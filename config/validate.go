@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"net/mail"
 	netmail "net/mail"
@@ -455,8 +456,17 @@ func (n *Notifications) validate(ve *ValidationError) {
 	}
 	for key, t := range map[string]Text{"sms": n.Templates.SMS, "email_subject": n.Templates.EmailSubject, "email_text": n.Templates.EmailText} {
 		for lang, text := range map[string]string{"sv": t.SV, "en": t.EN} {
-			if _, err := template.New(key).Parse(text); err != nil || strings.TrimSpace(text) == "" {
-				ve.add("notifications.templates."+key+"."+lang, "is not a template: %v", err)
+			tmpl, err := template.New(key).Option("missingkey=error").Parse(text)
+			if err == nil {
+				// Run it once: a field that does not exist fails here, not
+				// in every notification.
+				err = tmpl.Execute(io.Discard, struct {
+					Organisation, PortalURL string
+					Reminder                bool
+				}{"Exempels kommun", "https://www.exempel.se/", true})
+			}
+			if err != nil || strings.TrimSpace(text) == "" {
+				ve.add("notifications.templates."+key+"."+lang, "is not a template using .Organisation, .PortalURL and .Reminder: %v", err)
 			}
 		}
 	}

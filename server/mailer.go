@@ -56,10 +56,6 @@ Meddelandet finns också som en händelse i ärendet. Svara medborgaren genom
 	}
 }
 
-// mailMaxAttempts is how often a temporary failure is retried before a
-// notification or mail is given up as failed.
-const mailMaxAttempts = 30
-
 // backoff is exponential from 10 s up to an hour, with ±20 % jitter so that
 // many retries do not arrive together.
 func backoff(attempts int) time.Duration {

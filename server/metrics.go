@@ -40,7 +40,9 @@ func (c *notificationCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(c.count, prometheus.GaugeValue, float64(n), channel, state)
 		}
 	}
-	ch <- prometheus.MustNewConstMetric(c.oldest, prometheus.GaugeValue, oldest.Seconds())
+	for channel, age := range oldest {
+		ch <- prometheus.MustNewConstMetric(c.oldest, prometheus.GaugeValue, age.Seconds(), channel)
+	}
 }
 
 // metricsHandler serves /metrics: the notification queue per channel and
@@ -51,7 +53,7 @@ func metricsHandler(st *store.Store, now func() time.Time) http.Handler {
 	reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	reg.MustRegister(&notificationCollector{store: st, now: now,
 		count:  prometheus.NewDesc("me_notifications", "Notifications by channel (sms, email) and state (pending, sending, sent, failed).", []string{"channel", "state"}, nil),
-		oldest: prometheus.NewDesc("me_notifications_oldest_pending_seconds", "How long the longest-waiting due notification has waited past its send time (quiet-hours deferrals and retry waits do not count).", nil, nil),
+		oldest: prometheus.NewDesc("me_notifications_oldest_pending_seconds", "How long the longest-waiting due notification has waited past its send time (quiet-hours deferrals and retry waits do not count).", []string{"channel"}, nil),
 	})
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 }

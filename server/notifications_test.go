@@ -131,7 +131,7 @@ func TestNotificationRetries(t *testing.T) {
 		}
 	}
 	if len(failed) != 1 || !strings.Contains(failed[0].LastError, "550") {
-		t.Errorf("after a 550: %+v; want one failed notification with the reason", failed)
+		t.Fatalf("after a 550: %+v; want one failed notification with the reason", failed)
 	}
 	if strings.Contains(failed[0].LastError, "tolvan@exempel.se") || strings.Contains(env.logs.String(), "tolvan@exempel.se") {
 		t.Error("the citizen's e-mail address is in the log or the recorded error")

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base32"
+	"errors"
 	"fmt"
 	"strings"
 	"text/template"
@@ -115,7 +116,9 @@ func (n *notifier) build(kind string, p me.CitizenProfile, orgNumber string) []m
 // deliver sends the notifications that are due, returning how many it
 // tried.
 func (n *notifier) deliver(ctx context.Context) int {
-	items, err := n.store.ClaimNotifications(ctx, n.now().UTC(), 20, n.cfg.Lease)
+	// One at a time: each send has the whole lease, so another node never
+	// takes over a notification this one is still sending.
+	items, err := n.store.ClaimNotifications(ctx, n.now().UTC(), 1, n.cfg.Lease)
 	if err != nil {
 		n.warn(ctx, err, "notifications: claiming failed")
 		return 0
@@ -124,6 +127,8 @@ func (n *notifier) deliver(ctx context.Context) int {
 		entry := n.log.WithFields(logrus.Fields{"notification_id": it.ID, "channel": it.Channel, "kind": it.Kind, "attempt": it.Attempts + 1})
 		err, temporary := n.send(ctx, it)
 		now := n.now().UTC()
+		// The outcome is recorded even when ME is stopping meanwhile.
+		ctx := context.WithoutCancel(ctx)
 		switch {
 		case err == nil:
 			if err := n.store.NotificationSent(ctx, it.ID, now); err != nil {
@@ -131,8 +136,10 @@ func (n *notifier) deliver(ctx context.Context) int {
 			} else {
 				entry.Info("notifications: sent")
 			}
-		case temporary && it.Attempts+1 < mailMaxAttempts:
-			retry := now.Add(backoff(it.Attempts))
+		case temporary:
+			// Retried until it goes through: a mail server or gateway
+			// that is down delays a notification, never loses it.
+			retry := now.Add(max(backoff(it.Attempts), retryAfter(err)))
 			if it.Channel == me.NotifySMS {
 				retry = n.quiet.next(retry)
 			}
@@ -195,11 +202,12 @@ type templateData struct {
 
 // notificationTexts are the parsed templates, by name and language.
 type notificationTexts struct {
-	t map[string]*template.Template // "sms.sv"
+	t   map[string]*template.Template // "sms.sv"
+	log *logrus.Logger
 }
 
-func newNotificationTexts(c config.Templates) (*notificationTexts, error) {
-	nt := &notificationTexts{t: map[string]*template.Template{}}
+func newNotificationTexts(c config.Templates, log *logrus.Logger) (*notificationTexts, error) {
+	nt := &notificationTexts{t: map[string]*template.Template{}, log: log}
 	for name, text := range map[string]config.Text{"sms": c.SMS, "email_subject": c.EmailSubject, "email_text": c.EmailText} {
 		for lang, src := range map[me.Language]string{me.Swedish: text.SV, me.English: text.EN} {
 			tmpl, err := template.New(name).Option("missingkey=error").Parse(src)
@@ -219,6 +227,9 @@ func (nt *notificationTexts) render(name string, lang me.Language, data template
 	}
 	var b bytes.Buffer
 	if err := tmpl.Execute(&b, data); err != nil {
+		// Validation executes every template, so this is not expected;
+		// the citizen still learns where to log in.
+		nt.log.WithError(err).Error("notifications: a template failed; sent the plain fallback text")
 		return data.Organisation + ": " + data.PortalURL
 	}
 	return strings.TrimSpace(b.String())
@@ -273,7 +284,7 @@ func (q quietHours) next(t time.Time) time.Time {
 }
 
 func newNotifier(cfg *config.Config, st *store.Store, log *logrus.Logger, now func() time.Time, orgs map[string]me.Organisation, email *memail.Sender) (*notifier, error) {
-	texts, err := newNotificationTexts(cfg.Notifications.Templates)
+	texts, err := newNotificationTexts(cfg.Notifications.Templates, log)
 	if err != nil {
 		return nil, err
 	}
@@ -297,4 +308,14 @@ func newNotifier(cfg *config.Config, st *store.Store, log *logrus.Logger, now fu
 		log.Warn("sms.provider is not set: SMS notifications are queued but not sent")
 	}
 	return n, nil
+}
+
+// retryAfter is how long a gateway asked ME to wait (HTTP Retry-After),
+// or 0.
+func retryAfter(err error) time.Duration {
+	var se *sms.Error
+	if errors.As(err, &se) {
+		return min(se.RetryAfter, 6*time.Hour)
+	}
+	return 0
 }

@@ -511,7 +511,7 @@ func (s *Store) Notifications(ctx context.Context, failedOnly bool, limit int) (
 // pending ones since next_attempt_at (so a quiet-hours deferral or a retry
 // wait does not count), sending ones since their lease ran out; 0 when none
 // is overdue.
-func (s *Store) NotificationStats(ctx context.Context, now time.Time) (counts map[string]map[string]int, oldestPending time.Duration, err error) {
+func (s *Store) NotificationStats(ctx context.Context, now time.Time) (counts map[string]map[string]int, oldestPending map[string]time.Duration, err error) {
 	var rows []struct {
 		Channel string `db:"channel"`
 		State   string `db:"state"`
@@ -520,7 +520,7 @@ func (s *Store) NotificationStats(ctx context.Context, now time.Time) (counts ma
 	err = s.db.SelectContext(ctx, &rows, `
 		SELECT channel, state, count(*) AS n FROM notifications GROUP BY channel, state`)
 	if err != nil {
-		return nil, 0, fmt.Errorf("store: notification stats: %w", err)
+		return nil, nil, fmt.Errorf("store: notification stats: %w", err)
 	}
 	counts = map[string]map[string]int{}
 	for _, ch := range []me.NotificationChannel{me.NotifySMS, me.NotifyEmail} {
@@ -535,15 +535,22 @@ func (s *Store) NotificationStats(ctx context.Context, now time.Time) (counts ma
 		counts[r.Channel][r.State] = r.N
 	}
 
-	var oldest nullTimestamp
-	err = s.db.GetContext(ctx, &oldest, s.db.Rebind(`
-		SELECT min(next_attempt_at) FROM notifications WHERE state IN (?, ?) AND next_attempt_at <= ?`),
+	var oldest []struct {
+		Channel string        `db:"channel"`
+		At      nullTimestamp `db:"at"`
+	}
+	err = s.db.SelectContext(ctx, &oldest, s.db.Rebind(`
+		SELECT channel, min(next_attempt_at) AS at FROM notifications
+		WHERE state IN (?, ?) AND next_attempt_at <= ? GROUP BY channel`),
 		NotificationPending, NotificationSending, timestamp{now})
 	if err != nil {
-		return nil, 0, fmt.Errorf("store: notification stats: oldest pending: %w", err)
+		return nil, nil, fmt.Errorf("store: notification stats: oldest pending: %w", err)
 	}
-	if oldest.Valid {
-		oldestPending = max(dbTime(now).Sub(oldest.Time), 0)
+	oldestPending = map[string]time.Duration{string(me.NotifySMS): 0, string(me.NotifyEmail): 0}
+	for _, o := range oldest {
+		if o.At.Valid {
+			oldestPending[o.Channel] = max(dbTime(now).Sub(o.At.Time), 0)
+		}
 	}
 	return counts, oldestPending, nil
 }

@@ -587,7 +587,7 @@ func TestNotificationStats(t *testing.T) {
 			t.Fatal(err)
 		}
 		zero := map[string]int{"pending": 0, "sending": 0, "sent": 0, "failed": 0}
-		if want := map[string]map[string]int{"sms": zero, "email": zero}; !reflect.DeepEqual(counts, want) || oldest != 0 {
+		if want := map[string]map[string]int{"sms": zero, "email": zero}; !reflect.DeepEqual(counts, want) || oldest["sms"] != 0 || oldest["email"] != 0 {
 			t.Fatalf("empty: %v, %v; want %v, 0", counts, oldest, want)
 		}
 
@@ -613,8 +613,8 @@ func TestNotificationStats(t *testing.T) {
 			t.Errorf("counts %v, want %v", counts, want)
 		}
 		// The one retried at at(2) is not due; the others have waited since at(0).
-		if oldest != time.Hour {
-			t.Errorf("oldest pending %v, want 1h", oldest)
+		if oldest["sms"] != time.Hour || oldest["email"] != time.Hour {
+			t.Errorf("oldest pending %v, want 1h for each channel", oldest)
 		}
 	})
 }

@@ -201,7 +201,9 @@ func TestNotifierSurvivesSIGKILL(t *testing.T) {
 func TestTwoNodesShareTheOutbox(t *testing.T) {
 	const n = 20
 	smtp := smtptest.Start(t)
-	gw := newSlowGateway(t, 20*time.Millisecond)
+	// Sends slow enough that a batch claimed under one lease would outlive
+	// it and be taken over by the other node.
+	gw := newSlowGateway(t, 300*time.Millisecond)
 	dsn := storetest.DSN(t, "postgres")
 	addrA, addrB := freeAddr(t), freeAddr(t)
 	launch(t, notifyEnv(addrA, "postgres", dsn, smtp, gw), addrA)
