@@ -68,24 +68,26 @@ func (s eServiceService) RedeemTicket(ctx context.Context, req *etjanst.RedeemTi
 func (s eServiceService) ReportCompletion(ctx context.Context, req *etjanst.ReportCompletion) (*etjanst.ReportCompletionResponse, error) {
 	client, _ := clientFrom(ctx)
 	caseID, actionID := string(req.CaseId), string(req.ActionId)
+	// A missing case, a missing action and another e-service's action are
+	// answered alike, so that ids reveal nothing to an e-service that does
+	// not handle them.
+	notYours := &me.Error{Code: me.CodeNotFound, Element: "actionId", Message: fmt.Sprintf("case %s has no completion %s handled by this e-service", caseID, actionID)}
 	c, err := s.store.CaseByID(ctx, caseID)
 	if errors.Is(err, me.ErrNotFound) {
-		return nil, &me.Error{Code: me.CodeNotFound, Element: "caseId", Message: fmt.Sprintf("there is no case %s", caseID)}
+		return nil, notYours
 	}
 	if err != nil {
 		return nil, err
 	}
 	a, _, err := s.store.Action(ctx, caseID, actionID)
 	if errors.Is(err, me.ErrNotFound) {
-		return nil, &me.Error{Code: me.CodeNotFound, Element: "actionId", Message: fmt.Sprintf("case %s has no action %s", caseID, actionID)}
+		return nil, notYours
 	}
 	if err != nil {
 		return nil, err
 	}
 	if a.Type != me.ActionComplete || !client.ServesEService(a.EServiceOrganisation, a.EServiceID) {
-		// Answered like a missing case, so that ids reveal nothing to an
-		// e-service that does not handle them.
-		return nil, &me.Error{Code: me.CodeNotFound, Element: "actionId", Message: fmt.Sprintf("case %s has no completion %s handled by this e-service", caseID, actionID)}
+		return nil, notYours
 	}
 	text := me.LocalizedText{SV: "Din komplettering har skickats till handläggaren.", EN: "Your completion has been sent to the case handler."}
 	if ref := string(deref(req.Reference)); ref != "" {
