@@ -168,18 +168,7 @@ func TestNotifierSurvivesSIGKILL(t *testing.T) {
 	}
 
 	launch(t, env, addr)
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		sms, _ := gw.counts()
-		mails, _ := mailCounts(smtp)
-		if sms >= n && mails >= n {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after the restart: %d of %d SMS, %d of %d e-mails delivered", sms, n, mails, n)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	waitDelivered(t, gw, smtp, n, "after the restart")
 	time.Sleep(4 * time.Second) // past a lease: nothing more may come
 	smsDistinct, smsTotal := gw.counts()
 	mailDistinct, mailTotal := mailCounts(smtp)
@@ -212,22 +201,26 @@ func TestTwoNodesShareTheOutbox(t *testing.T) {
 	if out, code := shsSend(t, addrB, files...); code != 0 {
 		t.Fatalf("me shs send: exit %d\n%s", code, out)
 	}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		sms, _ := gw.counts()
-		mails, _ := mailCounts(smtp)
-		if sms >= n && mails >= n {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d SMS, %d of %d e-mails delivered", sms, n, mails, n)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	waitDelivered(t, gw, smtp, n, "two nodes")
 	time.Sleep(2 * time.Second)
 	smsDistinct, smsTotal := gw.counts()
 	mailDistinct, mailTotal := mailCounts(smtp)
 	if smsTotal != n || smsDistinct != n || mailTotal != n || mailDistinct != n {
 		t.Errorf("two nodes sent %d SMS (%d distinct) and %d e-mails (%d distinct); want exactly %d of each", smsTotal, smsDistinct, mailTotal, mailDistinct, n)
+	}
+}
+
+// waitDelivered waits until n distinct SMS and e-mails have arrived.
+func waitDelivered(t *testing.T, gw *slowGateway, smtp *smtptest.Server, n int, what string) {
+	t.Helper()
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		sms, _ := gw.counts()
+		mails, _ := mailCounts(smtp)
+		if sms >= n && mails >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %d of %d SMS, %d of %d e-mails delivered", what, sms, n, mails, n)
+		}
 	}
 }
