@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"fmt"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minaengagemang/me"
 	"github.com/minaengagemang/me/store/storetest"
 )
 
@@ -96,6 +98,64 @@ func BenchmarkSHSSignal(b *testing.B) {
 				})
 				b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "signals/s")
 			})
+		})
+	}
+}
+
+// BenchmarkPortalReads measures ListCases and GetCase for a citizen with
+// 200 cases among 2,000, on each store, against the /healthz floor.
+func BenchmarkPortalReads(b *testing.B) {
+	for _, driver := range storetest.Drivers() {
+		b.Run(driver, func(b *testing.B) {
+			env := newTestEnv(b, driver)
+			ctx := context.Background()
+			base := exampleSignal(b)
+			var caseID string
+			for i := 0; i < 2000; i++ {
+				s := bytes.Replace(base, []byte("<externalId>BN-2026-000123</externalId>"), []byte(fmt.Sprintf("<externalId>C-%d</externalId>", i)), 1)
+				if i%10 != 0 { // most cases belong to someone else
+					s = bytes.ReplaceAll(s, []byte(tolvan), []byte("199001010108"))
+				}
+				sig, err := parseSignal(s)
+				if err != nil {
+					b.Fatal(err)
+				}
+				r, err := env.st.RecordSignal(ctx, me.SHSMessage{TxID: fmt.Sprintf("tx-%d", i), From: orgA, To: orgA, Client: "cases-a"}, sig, time.Now())
+				if err != nil {
+					b.Fatal(err)
+				}
+				if i == 0 {
+					caseID = r.CaseID
+				}
+			}
+			client := env.ts.Client()
+			run := func(name, body string) {
+				b.Run(name, func(b *testing.B) {
+					start := time.Now()
+					b.RunParallel(func(pb *testing.PB) {
+						for pb.Next() {
+							var req *http.Request
+							if body == "" {
+								req, _ = http.NewRequest("GET", env.ts.URL+"/healthz", nil)
+							} else {
+								req, _ = http.NewRequest("POST", env.ts.URL+"/soap/portal", strings.NewReader(strings.Replace(envelope, "%s", body, 1)))
+								req.Header.Set("Content-Type", "text/xml; charset=utf-8")
+								req.SetBasicAuth("portal-a", pw)
+							}
+							resp, err := client.Do(req)
+							if err != nil || resp.StatusCode != 200 {
+								b.Errorf("%s: %v %v", name, err, resp.Status)
+								return
+							}
+							resp.Body.Close()
+						}
+					})
+					b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+				})
+			}
+			run("floor-healthz", "")
+			run("ListCases", `<p:ListCases><p:citizen>`+tolvan+`</p:citizen><p:pageSize>50</p:pageSize></p:ListCases>`)
+			run("GetCase", `<p:GetCase><p:citizen>`+tolvan+`</p:citizen><p:caseId>`+caseID+`</p:caseId></p:GetCase>`)
 		})
 	}
 }
