@@ -12,6 +12,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"reflect"
 	"sort"
 	"strings"
@@ -59,6 +60,20 @@ type HTTP struct {
 	// MetricsFrom are the networks (CIDR) besides loopback that may read
 	// /metrics, e.g. the Prometheus server's.
 	MetricsFrom []string `mapstructure:"metrics_from"`
+}
+
+// IsLoopback reports whether addr (host:port) listens on a loopback
+// address only: "localhost" or a loopback IP.
+func IsLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // TLSEnabled reports whether the listener serves HTTPS.

@@ -477,8 +477,7 @@ func (c *Config) validateDemo(ve *ValidationError) {
 	if !d.Enabled {
 		return
 	}
-	host, _, err := net.SplitHostPort(c.HTTP.Addr)
-	if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
+	if !IsLoopback(c.HTTP.Addr) {
 		ve.add("demo.enabled", "is only allowed with a loopback http.addr (e.g. 127.0.0.1:8080): the demo's login is fake and lets anyone act as any citizen")
 	}
 	if c.HTTP.TLSEnabled() {

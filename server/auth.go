@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/hex"
 	"net/http"
 	"sync"
@@ -63,8 +64,7 @@ func newAuthenticator(clients []me.Client, now func() time.Time) *authenticator 
 
 // authenticate returns the client, or false with a reason safe to show.
 func (a *authenticator) authenticate(r *http.Request) (me.Client, string, bool) {
-	if r.TLS != nil && len(r.TLS.VerifiedChains) > 0 {
-		cert := r.TLS.PeerCertificates[0]
+	if cert := verifiedCert(r); cert != nil {
 		sum := sha256.Sum256(cert.Raw)
 		if c, ok := a.byFingerprint[hex.EncodeToString(sum[:])]; ok {
 			return c, "", true
@@ -139,4 +139,12 @@ func (a *authenticator) requireClient(next http.Handler) http.Handler {
 		requestInfoFrom(r.Context()).Client = c.Name
 		next.ServeHTTP(w, r.WithContext(withClient(r.Context(), c)))
 	})
+}
+
+// verifiedCert is the client certificate the configured CA verified, or nil.
+func verifiedCert(r *http.Request) *x509.Certificate {
+	if r.TLS == nil || len(r.TLS.VerifiedChains) == 0 {
+		return nil
+	}
+	return r.TLS.PeerCertificates[0]
 }

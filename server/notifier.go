@@ -283,7 +283,7 @@ func (q quietHours) next(t time.Time) time.Time {
 	return t
 }
 
-func newNotifier(cfg *config.Config, st *store.Store, log *logrus.Logger, now func() time.Time, orgs map[string]me.Organisation, email *memail.Sender) (*notifier, error) {
+func newNotifier(cfg *config.Config, st *store.Store, log *logrus.Logger, now func() time.Time, orgs map[string]me.Organisation, email *memail.Sender, addr mailSettings) (*notifier, error) {
 	texts, err := newNotificationTexts(cfg.Notifications.Templates, log)
 	if err != nil {
 		return nil, err
@@ -293,8 +293,7 @@ func newNotifier(cfg *config.Config, st *store.Store, log *logrus.Logger, now fu
 		return nil, err
 	}
 	n := &notifier{store: st, cfg: cfg.Notifications, organisations: orgs, texts: texts, quiet: quiet, log: log, now: now,
-		smsSender: cfg.SMSGateway.Sender, emailDomain: newMailSettings(cfg.SMTP.From, "").domain,
-		replyTo: newMailSettings(cfg.SMTP.From, cfg.SMTP.ReplyTo).replyTo, email: email}
+		smsSender: cfg.SMSGateway.Sender, emailDomain: addr.domain, replyTo: addr.replyTo, email: email}
 	if g := cfg.SMSGateway; g.Provider != "" {
 		sc := sms.Config{Provider: g.Provider, URL: g.URL, Username: g.Username, Password: g.Password.Reveal(), Sender: g.Sender, Timeout: g.Timeout}
 		if g.Provider == sms.ProviderHTTP {

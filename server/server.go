@@ -88,14 +88,15 @@ func New(cfg *config.Config, st *store.Store, log *logrus.Logger, opts Options) 
 	} else {
 		log.Warn("smtp.host is not set: e-mail (messages to case handlers, notifications) is queued but not sent")
 	}
-	if s.notifier, err = newNotifier(cfg, st, log, opts.Now, orgs, email); err != nil {
+	mailAddr := newMailSettings(cfg.SMTP.From, cfg.SMTP.ReplyTo)
+	if s.notifier, err = newNotifier(cfg, st, log, opts.Now, orgs, email, mailAddr); err != nil {
 		closeSchemas(schemas)
 		return nil, err
 	}
 
 	mux := http.NewServeMux()
 	services := map[string]http.Handler{
-		"portal":  soapEndpoint("portal", me.RolePortal, xsd.Portal, portalOperations(portalService{eServices: catalogue, store: st, tickets: s.tickets, mail: newMailSettings(cfg.SMTP.From, cfg.SMTP.ReplyTo)})),
+		"portal":  soapEndpoint("portal", me.RolePortal, xsd.Portal, portalOperations(portalService{eServices: catalogue, store: st, tickets: s.tickets, mail: mailAddr})),
 		"catalog": soapEndpoint("catalog", me.RoleCatalog, xsd.Catalog, catalogOperations(catalogService{catalogue})),
 		"etjanst": soapEndpoint("etjanst", me.RoleEService, xsd.EService, eServiceOperations(eServiceService{store: st, tickets: s.tickets})),
 	}
@@ -290,7 +291,7 @@ func (s *Server) ListenAndServe(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if tlsConfig == nil && !isLoopback(h.Addr) {
+	if tlsConfig == nil && !config.IsLoopback(h.Addr) {
 		return fmt.Errorf("http.addr %s is not a loopback address, and ME serves other addresses only over TLS: "+
 			"set http.tls.cert_file and http.tls.key_file (and http.tls.client_ca_file for mutual TLS), or listen on 127.0.0.1", h.Addr)
 	}
@@ -362,16 +363,4 @@ func serverTLS(h config.HTTP) (*tls.Config, error) {
 		}
 	}
 	return c, nil
-}
-
-func isLoopback(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

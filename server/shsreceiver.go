@@ -171,13 +171,6 @@ func (h *shsReceiver) checkLabel(r *http.Request, client me.Client, l shs.Label)
 	return nil
 }
 
-func verifiedCert(r *http.Request) *x509.Certificate {
-	if r.TLS == nil || len(r.TLS.VerifiedChains) == 0 {
-		return nil
-	}
-	return r.TLS.PeerCertificates[0]
-}
-
 // certNamesOrganisation reports whether the certificate's subject
 // serialNumber (OID 2.5.4.5) carries the organisation number as a number
 // of its own, as Swedish organisation certificates do, sometimes with a

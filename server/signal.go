@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -95,10 +96,6 @@ func parseSignal(doc []byte) (me.Signal, error) {
 	if err := xml.Unmarshal(doc, &d); err != nil {
 		return me.Signal{}, fmt.Errorf("decode signal: %w", err)
 	}
-	data, err := completionData(doc)
-	if err != nil {
-		return me.Signal{}, fmt.Errorf("read completion data: %w", err)
-	}
 	sig := me.Signal{
 		Case: me.Case{
 			OrganisationNumber: strings.TrimSpace(d.Organisation.Number),
@@ -141,6 +138,15 @@ func parseSignal(doc []byte) (me.Signal, error) {
 		sig.Event.Attachments = append(sig.Event.Attachments, me.Attachment{
 			SignalID: a.ID, FileName: a.FileName, MediaType: a.MediaType, Size: int64(len(content)), Content: content,
 		})
+	}
+	// The completion data is read in a second pass over the bytes, which
+	// only a signal with a complete action needs.
+	var data []string
+	if slices.ContainsFunc(d.Event.Actions, func(a action) bool { return a.Complete != nil }) {
+		var err error
+		if data, err = completionData(doc); err != nil {
+			return me.Signal{}, fmt.Errorf("read completion data: %w", err)
+		}
 	}
 	completions := 0
 	for _, a := range d.Event.Actions {
