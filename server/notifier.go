@@ -47,7 +47,7 @@ func (n *notifier) run(ctx context.Context, interval time.Duration) {
 		work := n.plan(ctx)
 		if n.cfg.ReminderAfter > 0 && n.now().Sub(lastReminders) >= time.Minute {
 			lastReminders = n.now()
-			if c, err := n.store.PlanReminders(ctx, n.now().UTC(), n.cfg.ReminderAfter, n.builder("reminder")); err != nil {
+			if c, err := n.store.PlanReminders(ctx, n.now().UTC(), n.cfg.ReminderAfter, n.builder(me.NotifyReminder)); err != nil {
 				n.warn(ctx, err, "notifications: planning reminders failed")
 			} else {
 				work += c
@@ -72,7 +72,7 @@ func (n *notifier) warn(ctx context.Context, err error, msg string) {
 }
 
 func (n *notifier) plan(ctx context.Context) int {
-	c, err := n.store.PlanNotifications(ctx, n.now().UTC(), n.cfg.Window, 100, n.builder("event"))
+	c, err := n.store.PlanNotifications(ctx, n.now().UTC(), n.cfg.Window, 100, n.builder(me.NotifyEvent))
 	if err != nil {
 		n.warn(ctx, err, "notifications: planning failed")
 		return 0
@@ -82,7 +82,7 @@ func (n *notifier) plan(ctx context.Context) int {
 
 // builder returns what the store calls to turn a citizen's profile into
 // the notifications it wants.
-func (n *notifier) builder(kind string) func(p me.CitizenProfile, org string, known bool) []me.Notification {
+func (n *notifier) builder(kind me.NotificationKind) func(p me.CitizenProfile, org string, known bool) []me.Notification {
 	return func(p me.CitizenProfile, org string, known bool) []me.Notification {
 		return n.build(kind, p, org)
 	}
@@ -90,9 +90,9 @@ func (n *notifier) builder(kind string) func(p me.CitizenProfile, org string, kn
 
 // build makes the notifications a citizen's profile asks for: none, an
 // SMS, an e-mail or both, in the citizen's language.
-func (n *notifier) build(kind string, p me.CitizenProfile, orgNumber string) []me.Notification {
+func (n *notifier) build(kind me.NotificationKind, p me.CitizenProfile, orgNumber string) []me.Notification {
 	o := n.organisations[orgNumber]
-	data := templateData{Organisation: o.Name, PortalURL: o.PortalURL, Reminder: kind == "reminder"}
+	data := templateData{Organisation: o.Name, PortalURL: o.PortalURL, Reminder: kind == me.NotifyReminder}
 	if data.Organisation == "" {
 		data.Organisation = orgNumber
 	}
@@ -176,7 +176,7 @@ func (n *notifier) send(ctx context.Context, it me.Notification) (error, bool) {
 			return fmt.Errorf("no mail server is configured (smtp.host)"), true
 		}
 		m := me.Mail{To: it.To, Subject: it.Subject, Text: it.Text, MessageID: it.IdempotencyKey}
-		if it.Kind == "handler" {
+		if it.Kind == me.NotifyHandler {
 			// A citizen's message to the case handler: replies go to ME.
 			m.ReplyTo = n.replyTo
 		}

@@ -111,7 +111,7 @@ func (h *shsReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	receipt, err := h.store.RecordSignal(ctx, me.SHSMessage{
 		TxID: label.TxID, CorrID: label.CorrID, ContentID: label.Content.ID,
 		From: label.From.OrgNumber(), To: label.To.OrgNumber(), Product: label.Product.ID(),
-		SequenceType: label.SequenceType, TransferType: label.TransferType,
+		SequenceType: me.SequenceType(label.SequenceType), TransferType: me.TransferType(label.TransferType),
 		Client: client.Name, Arrival: received, Raw: body,
 	}, sig, received)
 	if err != nil {

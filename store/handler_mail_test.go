@@ -17,7 +17,7 @@ func handlerMails(t *testing.T, s *store.Store) []me.Notification {
 	t.Helper()
 	var ns []me.Notification
 	for _, n := range allNotifications(t, s) {
-		if n.Kind == store.NotificationKindHandler {
+		if n.Kind == me.NotifyHandler {
 			ns = append(ns, n)
 		}
 	}
@@ -39,7 +39,7 @@ func TestHandlerMailDoesNotCoalesce(t *testing.T) {
 		if _, err := s.AddCitizenMessage(ctx, tolvan.PersonalIdentityNumber, malmoOnly, caseID, withMessage, "Hej", m, t0); err != nil {
 			t.Fatal(err)
 		}
-		if hm := handlerMails(t, s); len(hm) != 1 || hm[0].State != store.NotificationPending || hm[0].OrganisationNumber != malmo.Number {
+		if hm := handlerMails(t, s); len(hm) != 1 || hm[0].State != me.NotificationPending || hm[0].OrganisationNumber != malmo.Number {
 			t.Fatalf("handler mails %+v, want one pending about Malmö", hm)
 		}
 
@@ -61,14 +61,14 @@ func TestHandlerMailDoesNotCoalesce(t *testing.T) {
 
 		// One queue: a sender claims the handler mail with the citizen's.
 		claimed := claimNotifications(t, s, t0.Add(5*time.Minute), 10)
-		kinds := map[string]int{}
+		kinds := map[me.NotificationKind]int{}
 		for _, n := range claimed {
 			kinds[n.Kind]++
-			if n.Kind == store.NotificationKindHandler && (n.To != handlerEmail || n.IdempotencyKey != m.MessageID || n.Channel != me.NotifyEmail) {
+			if n.Kind == me.NotifyHandler && (n.To != handlerEmail || n.IdempotencyKey != m.MessageID || n.Channel != me.NotifyEmail) {
 				t.Errorf("claimed handler mail %+v", n)
 			}
 		}
-		if want := map[string]int{store.NotificationKindHandler: 1, store.NotificationKindEvent: 2}; !reflect.DeepEqual(kinds, want) {
+		if want := map[me.NotificationKind]int{me.NotifyHandler: 1, me.NotifyEvent: 2}; !reflect.DeepEqual(kinds, want) {
 			t.Errorf("claimed kinds %v, want %v", kinds, want)
 		}
 		counts, _, err := s.NotificationStats(ctx, t0.Add(5*time.Minute))
@@ -137,20 +137,20 @@ func TestMigrateHandlerMailOnExistingData(t *testing.T) {
 				t.Fatalf("%d notifications after migration, want 3: %+v", len(ns), ns)
 			}
 			wantEvent := me.Notification{
-				ID: 1, Kind: store.NotificationKindEvent, PersonalIdentityNumber: tolvan.PersonalIdentityNumber,
+				ID: 1, Kind: me.NotifyEvent, PersonalIdentityNumber: tolvan.PersonalIdentityNumber,
 				OrganisationNumber: malmo.Number, Channel: me.NotifySMS, To: "+46701234567", Text: "Nytt",
-				IdempotencyKey: "s-1", State: store.NotificationPending, NextAttempt: ts(t1), Created: ts(t1),
+				IdempotencyKey: "s-1", State: me.NotificationPending, NextAttempt: ts(t1), Created: ts(t1),
 			}
 			if !reflect.DeepEqual(ns[0], wantEvent) {
 				t.Errorf("event notification after migration =\n%+v\nwant\n%+v", ns[0], wantEvent)
 			}
 			sent := ts(t2)
 			wantMails := []me.Notification{
-				{Kind: store.NotificationKindHandler, Channel: me.NotifyEmail, To: handlerEmail, Subject: "Meddelande", Text: "Hej Anna!",
-					IdempotencyKey: "<p1@me.example>", State: store.NotificationPending, Attempts: 2, NextAttempt: ts(t2),
+				{Kind: me.NotifyHandler, Channel: me.NotifyEmail, To: handlerEmail, Subject: "Meddelande", Text: "Hej Anna!",
+					IdempotencyKey: "<p1@me.example>", State: me.NotificationPending, Attempts: 2, NextAttempt: ts(t2),
 					LastError: "421 try again", Created: ts(t1)},
-				{Kind: store.NotificationKindHandler, Channel: me.NotifyEmail, To: handlerEmail, Subject: "Skickat", Text: "Hej",
-					IdempotencyKey: "<s1@me.example>", State: store.NotificationSent, NextAttempt: ts(t1), Created: ts(t1), Sent: &sent},
+				{Kind: me.NotifyHandler, Channel: me.NotifyEmail, To: handlerEmail, Subject: "Skickat", Text: "Hej",
+					IdempotencyKey: "<s1@me.example>", State: me.NotificationSent, NextAttempt: ts(t1), Created: ts(t1), Sent: &sent},
 			}
 			got := handlerMails(t, s)
 			for i := range got {
@@ -173,7 +173,7 @@ func TestMigrateHandlerMailOnExistingData(t *testing.T) {
 			}
 			// The carried-over pending mail is sent like any other.
 			claimed := claimNotifications(t, s, ts(t2), 10)
-			if len(claimed) != 2 || claimed[1].IdempotencyKey != "<p1@me.example>" || claimed[1].State != store.NotificationSending {
+			if len(claimed) != 2 || claimed[1].IdempotencyKey != "<p1@me.example>" || claimed[1].State != me.NotificationSending {
 				t.Errorf("claimed %+v, want the event notification and the pending mail", claimed)
 			}
 			// And new messages queue in the new way.

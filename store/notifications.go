@@ -15,24 +15,6 @@ import (
 	"github.com/minaengagemang/me"
 )
 
-// Kinds of notification.
-const (
-	NotificationKindEvent    = "event"    // something happened on a case (from the outbox)
-	NotificationKindReminder = "reminder" // a completion (komplettering) is still waiting
-	// A citizen's message forwarded to the case handler (AddCitizenMessage):
-	// an e-mail to the handler, never to the citizen, and never counted when
-	// coalescing the citizen's notifications.
-	NotificationKindHandler = "handler"
-)
-
-// States of a notification.
-const (
-	NotificationPending = "pending" // waiting for next_attempt_at
-	NotificationSending = "sending" // claimed by a sender until next_attempt_at
-	NotificationSent    = "sent"
-	NotificationFailed  = "failed" // given up
-)
-
 // States of an outbox row the planner sets, and why it skipped one.
 const (
 	outboxSent    = "sent"
@@ -61,21 +43,21 @@ type PlanFunc = func(p me.CitizenProfile, organisationNumber string, known bool)
 const pgNotifyLockSpace = 0x6d652e6e
 
 type notificationRow struct {
-	ID                     int64         `db:"id"`
-	Kind                   string        `db:"kind"`
-	PersonalIdentityNumber string        `db:"personal_identity_number"`
-	OrganisationNumber     string        `db:"organisation_number"`
-	Channel                string        `db:"channel"`
-	Recipient              string        `db:"recipient"`
-	Subject                string        `db:"subject"`
-	Body                   string        `db:"body"`
-	IdempotencyKey         string        `db:"idempotency_key"`
-	State                  string        `db:"state"`
-	Attempts               int           `db:"attempts"`
-	NextAttemptAt          timestamp     `db:"next_attempt_at"`
-	LastError              string        `db:"last_error"`
-	CreatedAt              timestamp     `db:"created_at"`
-	SentAt                 nullTimestamp `db:"sent_at"`
+	ID                     int64                `db:"id"`
+	Kind                   me.NotificationKind  `db:"kind"`
+	PersonalIdentityNumber string               `db:"personal_identity_number"`
+	OrganisationNumber     string               `db:"organisation_number"`
+	Channel                string               `db:"channel"`
+	Recipient              string               `db:"recipient"`
+	Subject                string               `db:"subject"`
+	Body                   string               `db:"body"`
+	IdempotencyKey         string               `db:"idempotency_key"`
+	State                  me.NotificationState `db:"state"`
+	Attempts               int                  `db:"attempts"`
+	NextAttemptAt          timestamp            `db:"next_attempt_at"`
+	LastError              string               `db:"last_error"`
+	CreatedAt              timestamp            `db:"created_at"`
+	SentAt                 nullTimestamp        `db:"sent_at"`
 }
 
 const notificationColumns = `
@@ -209,7 +191,7 @@ func (s *Store) planGroup(ctx context.Context, tx *sqlx.Tx, now time.Time, windo
 	err := tx.GetContext(ctx, &recent, tx.Rebind(`
 		SELECT count(*) FROM notifications
 		WHERE personal_identity_number = ? AND organisation_number = ? AND created_at > ? AND kind = ?`),
-		pnr, org, timestamp{now.Add(-window)}, NotificationKindEvent)
+		pnr, org, timestamp{now.Add(-window)}, me.NotifyEvent)
 	if err != nil {
 		return 0, fmt.Errorf("find recent notifications: %w", err)
 	}
@@ -229,7 +211,7 @@ func (s *Store) planGroup(ctx context.Context, tx *sqlx.Tx, now time.Time, windo
 		return 0, markOutbox(ctx, tx, ids, outboxFailed, err.Error(), now)
 	}
 	for _, n := range ns {
-		if err := insertNotification(ctx, tx, NotificationKindEvent, pnr, org, n, now); err != nil {
+		if err := insertNotification(ctx, tx, me.NotifyEvent, pnr, org, n, now); err != nil {
 			return 0, err
 		}
 	}
@@ -290,7 +272,7 @@ func markOutbox(ctx context.Context, tx *sqlx.Tx, ids []int64, state, lastError 
 
 // insertNotification inserts n pending, created at now, due at
 // n.NextAttempt (now when zero).
-func insertNotification(ctx context.Context, tx *sqlx.Tx, kind, pnr, org string, n me.Notification, now time.Time) error {
+func insertNotification(ctx context.Context, tx *sqlx.Tx, kind me.NotificationKind, pnr, org string, n me.Notification, now time.Time) error {
 	next := n.NextAttempt
 	if next.IsZero() {
 		next = now
@@ -301,7 +283,7 @@ func insertNotification(ctx context.Context, tx *sqlx.Tx, kind, pnr, org string,
 			idempotency_key, state, next_attempt_at, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		kind, pnr, org, string(n.Channel), n.To, n.Subject, n.Text,
-		n.IdempotencyKey, NotificationPending, timestamp{next}, timestamp{now})
+		n.IdempotencyKey, me.NotificationPending, timestamp{next}, timestamp{now})
 	if uniqueViolation(err) {
 		// Not retryable: the key is the caller's, and it is taken.
 		return me.Errorf(me.CodeConflict, "notification idempotency key %q is taken", n.IdempotencyKey)
@@ -378,7 +360,7 @@ func (s *Store) PlanReminders(ctx context.Context, now time.Time, after time.Dur
 					return me.Errorf(me.CodeValidationFailed, "reminder of event %s: %s", d.EventID, err)
 				}
 				for _, n := range ns {
-					if err := insertNotification(ctx, tx, NotificationKindReminder, d.PersonalIdentityNumber, d.OrganisationNumber, n, now); err != nil {
+					if err := insertNotification(ctx, tx, me.NotifyReminder, d.PersonalIdentityNumber, d.OrganisationNumber, n, now); err != nil {
 						return err
 					}
 				}
@@ -424,8 +406,8 @@ func (s *Store) ClaimNotifications(ctx context.Context, now time.Time, limit int
 		return s.inTx(ctx, func(tx *sqlx.Tx) error {
 			rows = nil
 			return tx.SelectContext(ctx, &rows, query,
-				NotificationPending, NotificationSending, timestamp{now}, limit,
-				NotificationSending, timestamp{now.Add(lease)})
+				me.NotificationPending, me.NotificationSending, timestamp{now}, limit,
+				me.NotificationSending, timestamp{now.Add(lease)})
 		})
 	})
 	if err != nil {
@@ -435,11 +417,11 @@ func (s *Store) ClaimNotifications(ctx context.Context, now time.Time, limit int
 	return notifications(rows), nil
 }
 
-// NotificationSent records that the notification was sent at now.
+// me.NotificationSent records that the notification was sent at now.
 func (s *Store) NotificationSent(ctx context.Context, id int64, now time.Time) error {
 	res, err := s.db.ExecContext(ctx, s.db.Rebind(`
 		UPDATE notifications SET state = ?, sent_at = ?, last_error = '' WHERE id = ?`),
-		NotificationSent, timestamp{now}, id)
+		me.NotificationSent, timestamp{now}, id)
 	if err == nil {
 		err = affected(res)
 	}
@@ -449,20 +431,20 @@ func (s *Store) NotificationSent(ctx context.Context, id int64, now time.Time) e
 	return nil
 }
 
-// NotificationFailed records a failed attempt to send the notification:
+// me.NotificationFailed records a failed attempt to send the notification:
 // when permanent, it is given up (failed); otherwise it is pending again
 // from retryAt. Either way attempts counts it and errText is kept. A
 // notification that was sent (by a sender whose lease ran out, say) stays
 // sent. A missing one is an error wrapping me.ErrNotFound.
 func (s *Store) NotificationFailed(ctx context.Context, id int64, errText string, retryAt time.Time, permanent bool) error {
-	state := NotificationPending
+	state := me.NotificationPending
 	if permanent {
-		state = NotificationFailed
+		state = me.NotificationFailed
 	}
 	res, err := s.db.ExecContext(ctx, s.db.Rebind(`
 		UPDATE notifications SET state = ?, attempts = attempts + 1, last_error = ?, next_attempt_at = ?
 		WHERE id = ? AND state <> ?`),
-		state, errText, timestamp{retryAt}, id, NotificationSent)
+		state, errText, timestamp{retryAt}, id, me.NotificationSent)
 	if err == nil {
 		err = affected(res)
 	}
@@ -489,7 +471,7 @@ func (s *Store) Notifications(ctx context.Context, failedOnly bool, limit int) (
 	query.WriteString(`SELECT ` + notificationColumns + ` FROM notifications`)
 	if failedOnly {
 		query.WriteString(` WHERE state = ?`)
-		args = append(args, NotificationFailed)
+		args = append(args, me.NotificationFailed)
 	}
 	query.WriteString(` ORDER BY created_at DESC, id DESC`)
 	if limit > 0 {
@@ -525,7 +507,7 @@ func (s *Store) NotificationStats(ctx context.Context, now time.Time) (counts ma
 	counts = map[string]map[string]int{}
 	for _, ch := range []me.NotificationChannel{me.NotifySMS, me.NotifyEmail} {
 		counts[string(ch)] = map[string]int{
-			NotificationPending: 0, NotificationSending: 0, NotificationSent: 0, NotificationFailed: 0,
+			string(me.NotificationPending): 0, string(me.NotificationSending): 0, string(me.NotificationSent): 0, string(me.NotificationFailed): 0,
 		}
 	}
 	for _, r := range rows {
@@ -542,7 +524,7 @@ func (s *Store) NotificationStats(ctx context.Context, now time.Time) (counts ma
 	err = s.db.SelectContext(ctx, &oldest, s.db.Rebind(`
 		SELECT channel, min(next_attempt_at) AS at FROM notifications
 		WHERE state IN (?, ?) AND next_attempt_at <= ? GROUP BY channel`),
-		NotificationPending, NotificationSending, timestamp{now})
+		me.NotificationPending, me.NotificationSending, timestamp{now})
 	if err != nil {
 		return nil, nil, fmt.Errorf("store: notification stats: oldest pending: %w", err)
 	}

@@ -155,13 +155,13 @@ func TestPlanNotifications(t *testing.T) {
 			{
 				ID: ns[0].ID, Kind: "event", PersonalIdentityNumber: tolvan.PersonalIdentityNumber, OrganisationNumber: malmo.Number,
 				Channel: me.NotifySMS, To: "+46701234567", Text: "Nytt från " + malmo.Number,
-				IdempotencyKey: ns[0].IdempotencyKey, State: store.NotificationPending,
+				IdempotencyKey: ns[0].IdempotencyKey, State: me.NotificationPending,
 				NextAttempt: stored(at(10)), Created: stored(at(0)),
 			},
 			{
 				ID: ns[1].ID, Kind: "event", PersonalIdentityNumber: tolvan.PersonalIdentityNumber, OrganisationNumber: malmo.Number,
 				Channel: me.NotifyEmail, To: "tolvan@example.se", Subject: "Nytt i Mina Engagemang", Text: "Nytt från " + malmo.Number,
-				IdempotencyKey: ns[1].IdempotencyKey, State: store.NotificationPending,
+				IdempotencyKey: ns[1].IdempotencyKey, State: me.NotificationPending,
 				NextAttempt: stored(at(0)), Created: stored(at(0)),
 			},
 		}
@@ -425,7 +425,7 @@ func TestClaimNotifications(t *testing.T) {
 			t.Fatalf("claimed %v, want the first three %v", notificationIDs(got), ids[:3])
 		}
 		want := all[0]
-		want.State, want.NextAttempt = store.NotificationSending, stored(t0.Add(time.Minute))
+		want.State, want.NextAttempt = me.NotificationSending, stored(t0.Add(time.Minute))
 		if !reflect.DeepEqual(got[0], want) {
 			t.Errorf("claimed\n%+v\nwant\n%+v", got[0], want)
 		}
@@ -458,7 +458,7 @@ func TestClaimNotifications(t *testing.T) {
 		}
 		got = claimNotifications(t, s, t0.Add(10*time.Minute), 10)
 		if len(got) != 1 || got[0].ID != second || got[0].Attempts != 1 || got[0].LastError != "503 gateway busy" ||
-			got[0].State != store.NotificationSending || got[0].IdempotencyKey != all[1].IdempotencyKey {
+			got[0].State != me.NotificationSending || got[0].IdempotencyKey != all[1].IdempotencyKey {
 			t.Fatalf("claimed at the retry time: %+v, want the second, attempt 1", got)
 		}
 
@@ -467,10 +467,10 @@ func TestClaimNotifications(t *testing.T) {
 		for _, n := range allNotifications(t, s) {
 			byID[n.ID] = n
 		}
-		if n := byID[first]; n.State != store.NotificationSent || n.Attempts != 0 || n.LastError != "" || n.Sent == nil || !n.Sent.Equal(sentAt) {
+		if n := byID[first]; n.State != me.NotificationSent || n.Attempts != 0 || n.LastError != "" || n.Sent == nil || !n.Sent.Equal(sentAt) {
 			t.Errorf("sent: %+v", n)
 		}
-		if n := byID[third]; n.State != store.NotificationFailed || n.Attempts != 1 || n.LastError != "550 no such user" || n.Sent != nil {
+		if n := byID[third]; n.State != me.NotificationFailed || n.Attempts != 1 || n.LastError != "550 no such user" || n.Sent != nil {
 			t.Errorf("failed: %+v", n)
 		}
 
@@ -674,7 +674,7 @@ func TestPlanReminders(t *testing.T) {
 		}
 		var got []string
 		for _, n := range allNotifications(t, s) {
-			if n.Kind != "reminder" || n.State != store.NotificationPending || !n.Created.Equal(stored(at(3))) || n.OrganisationNumber != malmo.Number {
+			if n.Kind != "reminder" || n.State != me.NotificationPending || !n.Created.Equal(stored(at(3))) || n.OrganisationNumber != malmo.Number {
 				t.Errorf("reminder %+v", n)
 			}
 			got = append(got, n.PersonalIdentityNumber+" "+string(n.Channel))

@@ -431,7 +431,7 @@ var messageTitle = me.LocalizedText{SV: "Meddelande till handläggaren", EN: "Me
 // one transaction: a new event on the case (from the citizen, not notified,
 // titled messageTitle, with text as its Swedish text, at now), read by the
 // citizen at now; the case's updated time set to now; and the mail queued
-// as a notification of kind NotificationKindHandler on channel email,
+// as a notification of kind me.NotifyHandler on channel email,
 // pending from now: to the case's handler (mail.To is ignored, the caller
 // does not know it), from the citizen (personal_identity_number) about the
 // case's organisation, with mail.Subject and mail.Text, and mail.MessageID
@@ -501,7 +501,7 @@ func (s *Store) AddCitizenMessage(ctx context.Context, pnr string, orgs []string
 				return fmt.Errorf("mark message read: %w", err)
 			}
 			// A taken message id is a Conflict, not for retry to repeat.
-			return insertNotification(ctx, tx, NotificationKindHandler, pnr, c.OrganisationNumber, me.Notification{
+			return insertNotification(ctx, tx, me.NotifyHandler, pnr, c.OrganisationNumber, me.Notification{
 				Channel:        me.NotifyEmail,
 				To:             c.HandlerEmail,
 				Subject:        mail.Subject,

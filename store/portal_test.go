@@ -614,10 +614,10 @@ func TestAddCitizenMessage(t *testing.T) {
 			t.Fatalf("%d notifications, want 1: %+v", len(ns), ns)
 		}
 		wantMail := me.Notification{
-			ID: ns[0].ID, Kind: store.NotificationKindHandler,
+			ID: ns[0].ID, Kind: me.NotifyHandler,
 			PersonalIdentityNumber: tolvan.PersonalIdentityNumber, OrganisationNumber: malmo.Number,
 			Channel: me.NotifyEmail, To: handlerEmail, Subject: "Meddelande", Text: "Hej Anna!\nFråga om åäö.",
-			IdempotencyKey: "<m1@me.example>", State: store.NotificationPending, NextAttempt: now, Created: now,
+			IdempotencyKey: "<m1@me.example>", State: me.NotificationPending, NextAttempt: now, Created: now,
 		}
 		if !reflect.DeepEqual(ns[0], wantMail) {
 			t.Fatalf("handler mail =\n%+v\nwant\n%+v", ns[0], wantMail)

@@ -9,18 +9,18 @@ import (
 )
 
 type shsMessageRow struct {
-	TxID         string    `db:"tx_id"`
-	CorrID       string    `db:"corr_id"`
-	ContentID    string    `db:"content_id"`
-	LocalID      string    `db:"local_id"`
-	FromOrg      string    `db:"from_org"`
-	ToOrg        string    `db:"to_org"`
-	Product      string    `db:"product"`
-	SequenceType string    `db:"sequence_type"`
-	TransferType string    `db:"transfer_type"`
-	Client       string    `db:"client"`
-	Arrival      timestamp `db:"arrival"`
-	Raw          []byte    `db:"raw"`
+	TxID         string          `db:"tx_id"`
+	CorrID       string          `db:"corr_id"`
+	ContentID    string          `db:"content_id"`
+	LocalID      string          `db:"local_id"`
+	FromOrg      string          `db:"from_org"`
+	ToOrg        string          `db:"to_org"`
+	Product      string          `db:"product"`
+	SequenceType me.SequenceType `db:"sequence_type"`
+	TransferType me.TransferType `db:"transfer_type"`
+	Client       string          `db:"client"`
+	Arrival      timestamp       `db:"arrival"`
+	Raw          []byte          `db:"raw"`
 }
 
 // SHSMessage returns a stored SHS message, with the message as it arrived.
