@@ -24,14 +24,16 @@ build: prereq
 	$(GO) build -ldflags '$(LDFLAGS)' -o bin/me ./cmd/me
 
 # generated/ comes from wsdl/ and xsd/: gowsdl (pinned in go.mod as a tool)
-# writes types and clients, then megen fixes gowsdl's known defects and
-# writes the server interfaces. Never edit generated/ by hand.
+# writes types and clients, then megen fixes gowsdl's known defects, moves
+# the shared schemas' types into generated/common and writes the server
+# interfaces. Never edit generated/ by hand.
 generate:
+	@rm -rf generated/common
 	@for s in $(SERVICES); do \
 		rm -rf generated/$$s && \
-		$(GO) tool gowsdl -p $$s -d generated -o $$s.go wsdl/$$s.wsdl >/dev/null && \
-		$(GO) run ./cmd/megen -wsdl wsdl/$$s.wsdl -dir generated/$$s || exit 1; \
+		$(GO) tool gowsdl -p $$s -d generated -o $$s.go wsdl/$$s.wsdl >/dev/null || exit 1; \
 	done
+	@$(GO) run ./cmd/megen -dir generated $(SERVICES:%=wsdl/%.wsdl)
 
 bench: prereq
 	$(GO) test -run '^$$' -bench . -benchmem ./...

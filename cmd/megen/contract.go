@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
 
 	"github.com/hooklift/gowsdl"
@@ -146,4 +148,51 @@ func makePublic(name string) string {
 		return ""
 	}
 	return strings.ToUpper(name[:1]) + name[1:]
+}
+
+// sharedTypes names the Go types of the schemas more than one contract
+// imports (common.xsd and fault.xsd), which megen declares once in
+// generated/common, and lists those schemas' files for comments. A schema
+// is told by its target namespace, as XML tells types apart.
+func sharedTypes(contracts []*contract) (map[string]bool, string) {
+	reached := map[string]int{}
+	for _, c := range contracts {
+		seen := map[string]bool{}
+		for _, s := range c.schemas {
+			if !seen[s.TargetNamespace] {
+				seen[s.TargetNamespace] = true
+				reached[s.TargetNamespace]++
+			}
+		}
+	}
+	names := map[string]bool{}
+	for _, h := range gowsdlHelpers {
+		names[h] = true
+	}
+	var files []string
+	for _, c := range contracts {
+		for _, s := range c.schemas {
+			file := filepath.Base(s.path)
+			if reached[s.TargetNamespace] < 2 || slices.Contains(files, file) {
+				continue
+			}
+			files = append(files, file)
+			addTypeNames(names, s)
+		}
+	}
+	sort.Strings(files)
+	return names, strings.Join(files, ", ")
+}
+
+// addTypeNames adds the names of the Go types gowsdl writes for s.
+func addTypeNames(names map[string]bool, s *schema) {
+	for _, st := range s.SimpleType {
+		names[makePublic(st.Name)] = true
+	}
+	for _, ct := range s.ComplexTypes {
+		names[makePublic(ct.Name)] = true
+	}
+	for _, el := range s.Elements {
+		names[makePublic(el.Name)] = true
+	}
 }

@@ -8,31 +8,95 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/template"
 )
 
-func run(wsdlPath, dir string) error {
-	c, err := loadContract(wsdlPath)
-	if err != nil {
-		return err
-	}
-	pkg := filepath.Base(dir)
-	typesFile := filepath.Join(dir, pkg+".go")
+// commonImport is the import path of generated/common, which the service
+// packages' aliases name. It is this module's, wherever megen writes the
+// files (TestGeneratedIsUpToDate writes them to a temporary directory).
+const commonImport = "github.com/minaengagemang/me/generated/common"
 
-	fset := token.NewFileSet()
-	file, err := parser.ParseFile(fset, typesFile, nil, parser.ParseComments)
-	if err != nil {
-		return fmt.Errorf("parse gowsdl's output: %w", err)
+// run finishes the packages gowsdl wrote in dir, one per WSDL and named
+// after it. gowsdl writes the types of every schema a WSDL imports into
+// that WSDL's package, so the types of the schemas several contracts share
+// would be declared once per contract, and every conversion to them
+// written once per contract. run moves them to dir/common and leaves
+// aliases behind, so that portal.LocalizedText and catalog.LocalizedText
+// are one type.
+func run(dir string, wsdlPaths []string) error {
+	var contracts []*contract
+	for _, p := range wsdlPaths {
+		c, err := loadContract(p)
+		if err != nil {
+			return err
+		}
+		contracts = append(contracts, c)
 	}
-	if err := fixTypes(file, c); err != nil {
-		return fmt.Errorf("%s:\n%w", wsdlPath, err)
-	}
-	var buf bytes.Buffer
-	if err := format.Node(&buf, fset, file); err != nil {
+	shared, schemas := sharedTypes(contracts)
+	common := newCommonPackage()
+
+	var xsdTypes bytes.Buffer
+	if err := xsdTypesTmpl.Execute(&xsdTypes, struct{ Package string }{"common"}); err != nil {
 		return err
 	}
-	if err := writeSource(typesFile, buf.Bytes()); err != nil {
+	_, xsdChunks, err := splitDecls(xsdTypes.Bytes())
+	if err != nil {
+		return fmt.Errorf("xsdtypes.go: %w", err)
+	}
+	for i, c := range contracts {
+		if err := writeService(dir, wsdlPaths[i], c, shared, common, xsdChunks, schemas); err != nil {
+			return err
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "common"), 0o755); err != nil {
+		return err
+	}
+	if err := writeSource(filepath.Join(dir, "common", "common.go"), common.source(schemas)); err != nil {
+		return err
+	}
+	return writeSource(filepath.Join(dir, "common", "xsdtypes.go"), xsdTypes.Bytes())
+}
+
+// writeService fixes the types gowsdl wrote for one WSDL, hands the shared
+// ones to common, and writes the package's own files: <service>.go,
+// aliases.go and server.go. xsdTypes are the declarations of
+// common/xsdtypes.go, which every package's fixed types name as their own
+// (Base64Binary), so every package aliases them too.
+func writeService(dir, wsdlPath string, c *contract, shared map[string]bool, common *commonPackage, xsdTypes []chunk, schemas string) error {
+	pkg := strings.TrimSuffix(filepath.Base(wsdlPath), ".wsdl")
+	typesFile := filepath.Join(dir, pkg, pkg+".go")
+	src, err := fixFile(typesFile, wsdlPath, c)
+	if err != nil {
+		return err
+	}
+	file, chunks, err := splitDecls(src)
+	if err != nil {
+		return fmt.Errorf("%s: %w", typesFile, err)
+	}
+	var toCommon, moved []chunk
+	for _, ch := range chunks {
+		switch {
+		case ch.isHeader():
+			toCommon = append(toCommon, ch)
+		case ch.isShared(shared):
+			toCommon = append(toCommon, ch)
+			moved = append(moved, ch)
+		}
+	}
+	if err := common.add(pkg, file, toCommon); err != nil {
+		return err
+	}
+	if err := writeSource(typesFile, cut(src, moved)); err != nil {
+		return err
+	}
+
+	var buf bytes.Buffer
+	if err := aliasesTmpl.Execute(&buf, newAliases(pkg, schemas, slices.Concat(xsdTypes, moved))); err != nil {
+		return err
+	}
+	if err := writeSource(filepath.Join(dir, pkg, "aliases.go"), buf.Bytes()); err != nil {
 		return err
 	}
 
@@ -44,16 +108,29 @@ func run(wsdlPath, dir string) error {
 		Package, Source, Server, PortType string
 		Operations                        []operation
 	}{pkg, "wsdl/" + filepath.Base(wsdlPath), serverName(c.wsdl.PortTypes[0].Name), c.wsdl.PortTypes[0].Name, ops}
-	for name, tmpl := range map[string]*template.Template{"server.go": serverTmpl, "xsdtypes.go": xsdTypesTmpl} {
-		buf.Reset()
-		if err := tmpl.Execute(&buf, data); err != nil {
-			return err
-		}
-		if err := writeSource(filepath.Join(dir, name), buf.Bytes()); err != nil {
-			return err
-		}
+	buf.Reset()
+	if err := serverTmpl.Execute(&buf, data); err != nil {
+		return err
 	}
-	return nil
+	return writeSource(filepath.Join(dir, pkg, "server.go"), buf.Bytes())
+}
+
+// fixFile reads the types gowsdl wrote for wsdlPath and returns them fixed
+// and formatted.
+func fixFile(typesFile, wsdlPath string, c *contract) ([]byte, error) {
+	fset := token.NewFileSet()
+	file, err := parser.ParseFile(fset, typesFile, nil, parser.ParseComments)
+	if err != nil {
+		return nil, fmt.Errorf("parse gowsdl's output: %w", err)
+	}
+	if err := fixTypes(file, c); err != nil {
+		return nil, fmt.Errorf("%s:\n%w", wsdlPath, err)
+	}
+	var buf bytes.Buffer
+	if err := format.Node(&buf, fset, file); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 func writeSource(path string, src []byte) error {
@@ -252,4 +329,49 @@ func (d *Decimal) UnmarshalText(text []byte) error {
 	*d = Decimal(s)
 	return nil
 }
+`))
+
+// aliases is what aliases.go of a service package declares.
+type aliases struct {
+	Package, Import, Schemas string
+	Types, Consts            []string
+}
+
+func newAliases(pkg, schemas string, chunks []chunk) aliases {
+	a := aliases{Package: pkg, Import: commonImport, Schemas: schemas}
+	for _, c := range chunks {
+		switch c.kind {
+		case token.TYPE:
+			a.Types = append(a.Types, c.names...)
+		case token.CONST:
+			a.Consts = append(a.Consts, c.names...)
+		}
+	}
+	return a
+}
+
+var aliasesTmpl = template.Must(template.New("aliases").Parse(`// Code generated by megen. DO NOT EDIT.
+
+package {{.Package}}
+
+import "{{.Import}}"
+
+// The types of the schemas several contracts share ({{.Schemas}})
+// and those of common/xsdtypes.go are declared once, in package common, so
+// that each conversion to them is written once. These aliases keep their
+// names here: {{.Package}}.LocalizedText is common.LocalizedText.
+type (
+{{- range .Types}}
+	{{.}} = common.{{.}}
+{{- end}}
+)
+{{- if .Consts}}
+
+// The values of the shared enumerations.
+const (
+{{- range .Consts}}
+	{{.}} = common.{{.}}
+{{- end}}
+)
+{{- end}}
 `))

@@ -3,17 +3,25 @@ package main
 import (
 	"bytes"
 	"encoding/xml"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
 
+	"github.com/minaengagemang/me/generated/catalog"
+	"github.com/minaengagemang/me/generated/common"
+	"github.com/minaengagemang/me/generated/etjanst"
 	"github.com/minaengagemang/me/generated/portal"
 )
 
 // TestGeneratedIsUpToDate regenerates every contract into a temporary
 // directory, as `make generate` does, and fails if generated/ differs: the
-// committed bindings must be exactly what the contracts produce.
+// committed bindings, generated/common included, must be exactly what the
+// contracts produce.
 func TestGeneratedIsUpToDate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("regenerating takes a few seconds")
@@ -23,31 +31,120 @@ func TestGeneratedIsUpToDate(t *testing.T) {
 		t.Fatal(err)
 	}
 	tmp := t.TempDir()
+	var wsdls []string
 	for _, svc := range []string{"portal", "catalog", "etjanst"} {
-		gowsdl := exec.Command("go", "tool", "gowsdl", "-p", svc, "-d", tmp, "-o", svc+".go", filepath.Join(root, "wsdl", svc+".wsdl"))
+		wsdl := filepath.Join(root, "wsdl", svc+".wsdl")
+		gowsdl := exec.Command("go", "tool", "gowsdl", "-p", svc, "-d", tmp, "-o", svc+".go", wsdl)
 		gowsdl.Dir = root
 		if out, err := gowsdl.CombinedOutput(); err != nil {
 			t.Fatalf("gowsdl %s: %v\n%s", svc, err, out)
 		}
-		if err := run(filepath.Join(root, "wsdl", svc+".wsdl"), filepath.Join(tmp, svc)); err != nil {
-			t.Fatalf("megen %s: %v", svc, err)
+		wsdls = append(wsdls, wsdl)
+	}
+	if err := run(tmp, wsdls); err != nil {
+		t.Fatalf("megen: %v", err)
+	}
+	want, got := listFiles(t, tmp), listFiles(t, filepath.Join(root, "generated"))
+	for name := range got {
+		if _, ok := want[name]; !ok {
+			t.Errorf("generated/%s is not written by make generate: run `make generate` and commit", name)
 		}
-		entries, err := os.ReadDir(filepath.Join(tmp, svc))
+	}
+	for name, content := range want {
+		if c, ok := got[name]; !ok || !bytes.Equal(c, content) {
+			t.Errorf("generated/%s is not what make generate writes: run `make generate` and commit", name)
+		}
+	}
+	if len(want) == 0 || want["common/common.go"] == nil {
+		t.Errorf("make generate wrote no generated/common/common.go")
+	}
+}
+
+// listFiles reads every file under dir, by slash-separated relative path.
+func listFiles(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	files := map[string][]byte{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
-		committed, _ := os.ReadDir(filepath.Join(root, "generated", svc))
-		if len(entries) != len(committed) {
-			t.Errorf("generated/%s has %d files; make generate writes %d", svc, len(committed), len(entries))
-		}
-		for _, e := range entries {
-			want, _ := os.ReadFile(filepath.Join(tmp, svc, e.Name()))
-			got, err := os.ReadFile(filepath.Join(root, "generated", svc, e.Name()))
-			if err != nil || !bytes.Equal(got, want) {
-				t.Errorf("generated/%s/%s is not what make generate writes: run `make generate` and commit", svc, e.Name())
+		files[filepath.ToSlash(rel)], err = os.ReadFile(p)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// TestSharedTypesAreDeclaredOnce checks the move to generated/common: no
+// service package declares a type of its own where common has one, a
+// shared type is one Go type under every package's name, and its elements
+// still travel in the shared schema's namespace.
+func TestSharedTypesAreDeclaredOnce(t *testing.T) {
+	shared := declaredTypes(t, "../../generated/common")
+	if !shared["MEFault"] || !shared["PostalAddress"] || !shared["LocalizedText"] || !shared["Base64Binary"] {
+		t.Errorf("generated/common lacks MEFault, PostalAddress, LocalizedText or Base64Binary")
+	}
+	for _, svc := range []string{"portal", "catalog", "etjanst"} {
+		for name := range declaredTypes(t, "../../generated/"+svc) {
+			if shared[name] {
+				t.Errorf("generated/%s declares its own %s; want an alias of common.%s", svc, name, name)
 			}
 		}
 	}
+
+	var text portal.LocalizedText = catalog.LocalizedText{Sv: "Hej"}
+	var fault *etjanst.MEFault = &common.MEFault{Code: portal.FaultCodeNotFound, Message: "x"}
+	data, err := xml.Marshal(struct {
+		XMLName xml.Name `xml:"http://minaengagemang.se/portal/v1 T"`
+		Text    common.LocalizedText
+		Fault   *catalog.MEFault
+	}{Text: text, Fault: fault})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`<sv xmlns="http://minaengagemang.se/schema/common/v1">Hej</sv>`,
+		`<code xmlns="http://minaengagemang.se/schema/fault/v1">NotFound</code>`,
+	} {
+		if !bytes.Contains(data, []byte(want)) {
+			t.Errorf("want %s in %s", want, data)
+		}
+	}
+}
+
+// declaredTypes lists the exported types the package in dir declares,
+// aliases left out.
+func declaredTypes(t *testing.T, dir string) map[string]bool {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no Go files in %s: %v", dir, err)
+	}
+	types := map[string]bool{}
+	for _, f := range files {
+		file, err := parser.ParseFile(token.NewFileSet(), f, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, decl := range file.Decls {
+			gen, ok := decl.(*ast.GenDecl)
+			if !ok || gen.Tok != token.TYPE {
+				continue
+			}
+			for _, spec := range gen.Specs {
+				if ts := spec.(*ast.TypeSpec); !ts.Assign.IsValid() && ts.Name.IsExported() {
+					types[ts.Name.Name] = true
+				}
+			}
+		}
+	}
+	return types
 }
 
 // TestBase64BinaryRoundTrips checks the base64Binary fix: bytes that are
