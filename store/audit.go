@@ -1,3 +1,7 @@
+// Tables: audit_log: who read a citizen's personal data, when, and
+// through which operation. It does not know what was read beyond the
+// operation and object it is given.
+
 package store
 
 import (

@@ -1,10 +1,21 @@
+// Tables: cases and case_citizens. A case as the case systems signal it,
+// and the citizen's cases: the listing, the view and archiving. Only this
+// file writes these tables. Events and their actions are events.go's: this
+// file reads them to summarise a case and to find its archive action, which
+// events.go sets done. Citizens' names and contact details are citizens.go's.
+
 package store
 
 import (
 	"context"
 	"database/sql"
+	"encoding/base64"
+	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -81,229 +92,448 @@ func getCase(ctx context.Context, q sqlx.ExtContext, where string, args ...any) 
 	return c, nil
 }
 
-type eventRow struct {
-	ID          string    `db:"id"`
-	CaseID      string    `db:"case_id"`
-	ExternalID  string    `db:"external_id"`
-	Time        timestamp `db:"time"`
-	TitleSV     string    `db:"title_sv"`
-	TitleEN     string    `db:"title_en"`
-	TextSV      string    `db:"text_sv"`
-	TextEN      string    `db:"text_en"`
-	Notify      bool      `db:"notify"`
-	FromCitizen bool      `db:"from_citizen"`
-	CreatedAt   timestamp `db:"created_at"`
+func insertCase(ctx context.Context, tx *sqlx.Tx, id string, c me.Case, now time.Time) error {
+	_, err := tx.ExecContext(ctx, tx.Rebind(`
+		INSERT INTO cases (
+			id, organisation_number, external_id, case_number, title_sv, title_en,
+			status, handler_name, handler_email, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		id, c.OrganisationNumber, c.ExternalID, c.CaseNumber, c.Title.SV, c.Title.EN,
+		string(c.Status), c.Handler.Name, c.Handler.Email, timestamp{now}, timestamp{now})
+	return err
 }
 
-type attachmentRow struct {
-	ID        string `db:"id"`
-	EventID   string `db:"event_id"`
-	SignalID  string `db:"signal_id"`
-	FileName  string `db:"file_name"`
-	MediaType string `db:"media_type"`
-	Size      int64  `db:"size"`
-	Content   []byte `db:"content"`
-}
-
-type actionRow struct {
-	ID                   string         `db:"id"`
-	EventID              string         `db:"event_id"`
-	ExternalID           string         `db:"external_id"`
-	Type                 string         `db:"type"`
-	LabelSV              string         `db:"label_sv"`
-	LabelEN              string         `db:"label_en"`
-	State                string         `db:"state"`
-	DoneAt               nullTimestamp  `db:"done_at"`
-	AttachmentID         sql.NullString `db:"attachment_id"`
-	EServiceID           string         `db:"eservice_id"`
-	EServiceOrganisation string         `db:"eservice_organisation"`
-	DueDate              string         `db:"due_date"`
-	CompletionData       string         `db:"completion_data"`
-}
-
-const eventColumns = `
-	id, case_id, external_id, time, title_sv, title_en, text_sv, text_en,
-	notify, from_citizen, created_at`
-
-func (r eventRow) event() me.Event {
-	return me.Event{
-		ID:          r.ID,
-		CaseID:      r.CaseID,
-		ExternalID:  r.ExternalID,
-		Time:        r.Time.Time,
-		Title:       me.LocalizedText{SV: r.TitleSV, EN: r.TitleEN},
-		Text:        me.LocalizedText{SV: r.TextSV, EN: r.TextEN},
-		Notify:      r.Notify,
-		FromCitizen: r.FromCitizen,
-		Created:     r.CreatedAt.Time,
+// updateCase sets what a later signal updates. A signal without a handler
+// keeps the case's handler.
+func updateCase(ctx context.Context, tx *sqlx.Tx, id string, c me.Case, now time.Time) error {
+	query := `UPDATE cases SET case_number = ?, title_sv = ?, title_en = ?, status = ?, updated_at = ?`
+	args := []any{c.CaseNumber, c.Title.SV, c.Title.EN, string(c.Status), timestamp{now}}
+	if c.Handler != (me.Handler{}) {
+		query += `, handler_name = ?, handler_email = ?`
+		args = append(args, c.Handler.Name, c.Handler.Email)
 	}
+	query += ` WHERE id = ?`
+	args = append(args, id)
+	_, err := tx.ExecContext(ctx, tx.Rebind(query), args...)
+	return err
 }
 
-// CaseEvents returns a case's events, oldest first (by event time, then by
-// when ME stored them), each with its attachments (content included) and
-// actions in the signal's order.
-func (s *Store) CaseEvents(ctx context.Context, caseID string) ([]me.Event, error) {
-	var rows []eventRow
-	err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`
-		SELECT `+eventColumns+`
-		FROM events WHERE case_id = ?
-		ORDER BY time, created_at, id`), caseID)
+// touchCase sets the case's updated time to now: something happened on it
+// that no signal brought (the citizen's message or completion).
+func touchCase(ctx context.Context, tx *sqlx.Tx, caseID string, now time.Time) error {
+	_, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE cases SET updated_at = ? WHERE id = ?`), timestamp{now}, caseID)
+	return err
+}
+
+// linkCitizen puts the citizen on the case, unless they are on it already.
+func linkCitizen(ctx context.Context, tx *sqlx.Tx, caseID, pnr string) error {
+	_, err := tx.ExecContext(ctx, tx.Rebind(`
+		INSERT INTO case_citizens (case_id, personal_identity_number) VALUES (?, ?)
+		ON CONFLICT DO NOTHING`),
+		caseID, pnr)
+	return err
+}
+
+// A citizen's cases. Every method takes the citizen's personnummer and the
+// organisations the portal may show and filters on both in SQL: another
+// citizen's case, or a case of another organisation, is answered exactly
+// like a missing one (me.ErrNotFound). The handler's e-mail address is
+// never returned: Handler.Email is empty.
+//
+// Errors name no personnummer: they end up in logs.
+
+// Listing page sizes.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 200
+)
+
+// Errors of ListCases and ArchiveCase, sentinels for errors.Is. Each is a
+// *me.Error, so a service can return it as it is.
+var (
+	// ErrMalformedPageToken: ListCases was given a page token it did not
+	// make (ValidationFailed).
+	ErrMalformedPageToken = &me.Error{Code: me.CodeValidationFailed, Message: "the page token is malformed: pass on nextPageToken of the previous page as it is"}
+	// ErrNotArchivable: the latest event of the case offers no archive
+	// action (Conflict).
+	ErrNotArchivable = &me.Error{Code: me.CodeConflict, Message: "the latest event of the case does not offer to archive it"}
+)
+
+// citizenCaseColumns are caseColumns on cases c, and the citizen's
+// archiving from case_citizens cc.
+const citizenCaseColumns = `
+	c.id, c.organisation_number, c.external_id, c.case_number, c.title_sv, c.title_en,
+	c.status, c.handler_name, c.handler_email, c.created_at, c.updated_at,
+	cc.archived_at AS citizen_archived_at`
+
+type citizenCaseRow struct {
+	caseRow
+	ArchivedAt nullTimestamp `db:"citizen_archived_at"`
+}
+
+// archived reports whether the citizen's archiving still holds: activity
+// on the case after it (a new event, a reopening) brings the case back.
+func (r citizenCaseRow) archived() bool {
+	return r.ArchivedAt.Valid && !r.ArchivedAt.Time.Before(r.caseValue().Updated)
+}
+
+// summary is the row as the citizen sees it: without the handler's e-mail.
+func (r citizenCaseRow) summary() me.CaseSummary {
+	c := r.caseValue()
+	c.Handler.Email = ""
+	return me.CaseSummary{Case: c, Archived: r.archived()}
+}
+
+// citizenCase reads a case of the citizen at one of orgs, or returns
+// me.ErrNotFound.
+func citizenCase(ctx context.Context, q sqlx.ExtContext, pnr string, orgs []string, caseID string) (citizenCaseRow, error) {
+	if pnr == "" || len(orgs) == 0 {
+		return citizenCaseRow{}, me.ErrNotFound
+	}
+	query, args, err := sqlx.In(`
+		SELECT `+citizenCaseColumns+`
+		FROM cases c
+		JOIN case_citizens cc ON cc.case_id = c.id AND cc.personal_identity_number = ?
+		WHERE c.id = ? AND c.organisation_number IN (?)`, pnr, caseID, orgs)
 	if err != nil {
-		return nil, fmt.Errorf("store: list events of case %s: %w", caseID, err)
+		return citizenCaseRow{}, err
+	}
+	var r citizenCaseRow
+	if err := sqlx.GetContext(ctx, q, &r, q.Rebind(query), args...); err != nil {
+		return citizenCaseRow{}, notFound(err)
+	}
+	return r, nil
+}
+
+// pageKey is where a page of the listing ends: the last case's updated_at
+// and id.
+type pageKey struct {
+	Updated time.Time
+	ID      string
+}
+
+// encode returns the key as an opaque, URL-safe page token.
+func (k pageKey) encode() string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(k.Updated.UnixMicro(), 10) + "." + k.ID))
+}
+
+// decodePageToken reads a token made by pageKey.encode, or returns
+// ErrMalformedPageToken.
+func decodePageToken(token string) (pageKey, error) {
+	b, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil {
+		return pageKey{}, ErrMalformedPageToken
+	}
+	micros, id, ok := strings.Cut(string(b), ".")
+	if !ok || !validID(id) {
+		return pageKey{}, ErrMalformedPageToken
+	}
+	us, err := strconv.ParseInt(micros, 10, 64)
+	if err != nil || us < 0 {
+		return pageKey{}, ErrMalformedPageToken
+	}
+	return pageKey{Updated: time.UnixMicro(us).UTC(), ID: id}, nil
+}
+
+// ListCases returns a page of the citizen's cases at f.Organisations, newest
+// activity first (updated_at, then id, descending), and the token of the
+// next page, empty on the last page. PageSize defaults to DefaultPageSize
+// and is at most MaxPageSize. A malformed PageToken gives an error wrapping
+// ErrMalformedPageToken.
+//
+// Filters: Status; UnreadOnly, the cases with an event this citizen has not
+// read; IncludeArchived, else the cases this citizen archived are left out;
+// UpdatedSince, updated at or after it. Each summary has the case with its
+// citizens (and the handler's name, not e-mail), the number of events this
+// citizen has not read, the title of the newest event and whether this
+// citizen archived the case.
+func (s *Store) ListCases(ctx context.Context, f me.CaseFilter) (cases []me.CaseSummary, nextPageToken string, err error) {
+	size := f.PageSize
+	if size <= 0 {
+		size = DefaultPageSize
+	}
+	size = min(size, MaxPageSize)
+	var after *pageKey
+	if f.PageToken != "" {
+		k, err := decodePageToken(f.PageToken)
+		if err != nil {
+			return nil, "", fmt.Errorf("store: list cases: %w", err)
+		}
+		after = &k
+	}
+	pnr := f.PersonalIdentityNumber
+	if pnr == "" || len(f.Organisations) == 0 {
+		return nil, "", nil
+	}
+
+	// CROSS JOIN makes SQLite start from the citizen's case_citizens rows
+	// rather than walk every case in updated_at order; PostgreSQL plans
+	// it like any inner join.
+	query := `
+		SELECT ` + citizenCaseColumns + `
+		FROM case_citizens cc CROSS JOIN cases c
+		WHERE c.id = cc.case_id
+			AND cc.personal_identity_number = ?
+			AND c.organisation_number IN (?)`
+	args := []any{pnr, f.Organisations}
+	if f.Status != "" {
+		query += ` AND c.status = ?`
+		args = append(args, string(f.Status))
+	}
+	if !f.IncludeArchived {
+		query += ` AND (cc.archived_at IS NULL OR cc.archived_at < c.updated_at)`
+	}
+	if !f.UpdatedSince.IsZero() {
+		query += ` AND c.updated_at >= ?`
+		args = append(args, timestamp{f.UpdatedSince})
+	}
+	if after != nil {
+		query += ` AND (c.updated_at < ? OR (c.updated_at = ? AND c.id < ?))`
+		args = append(args, timestamp{after.Updated}, timestamp{after.Updated}, after.ID)
+	}
+	if f.UnreadOnly {
+		query += ` AND EXISTS (
+			SELECT 1 FROM events e
+			WHERE e.case_id = c.id AND NOT EXISTS (
+				SELECT 1 FROM event_reads r
+				WHERE r.event_id = e.id AND r.personal_identity_number = cc.personal_identity_number))`
+	}
+	query += `
+		ORDER BY c.updated_at DESC, c.id DESC
+		LIMIT ?`
+	args = append(args, size+1)
+
+	query, args, err = sqlx.In(query, args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("store: list cases: %w", err)
+	}
+	var rows []citizenCaseRow
+	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(query), args...); err != nil {
+		return nil, "", fmt.Errorf("store: list cases: %w", err)
+	}
+	if len(rows) > size {
+		rows = rows[:size]
+		last := rows[size-1]
+		nextPageToken = pageKey{Updated: last.UpdatedAt.Time, ID: last.ID}.encode()
 	}
 	if len(rows) == 0 {
-		// Every case has an event, so the case does not exist.
-		var n int
-		if err := s.db.GetContext(ctx, &n, s.db.Rebind(`SELECT count(*) FROM cases WHERE id = ?`), caseID); err != nil {
-			return nil, fmt.Errorf("store: list events of case %s: %w", caseID, err)
-		}
-		if n == 0 {
-			return nil, fmt.Errorf("store: list events of case %s: %w", caseID, me.ErrNotFound)
-		}
-		return nil, nil
+		return nil, "", nil
 	}
-	events, err := withDetails(ctx, s.db, rows, `e.case_id = ?`, caseID, true)
-	if err != nil {
-		return nil, fmt.Errorf("store: list events of case %s: %w", caseID, err)
-	}
-	return events, nil
-}
 
-// EventWithCase returns an event, with its attachments (without their
-// content) and actions, and the case it is on, with its citizens. A missing
-// event gives an error wrapping me.ErrNotFound.
-func (s *Store) EventWithCase(ctx context.Context, eventID string) (me.Case, me.Event, error) {
-	var r eventRow
-	err := s.db.GetContext(ctx, &r, s.db.Rebind(`SELECT `+eventColumns+` FROM events WHERE id = ?`), eventID)
-	if err != nil {
-		return me.Case{}, me.Event{}, fmt.Errorf("store: get event %s: %w", eventID, notFound(err))
-	}
-	events, err := withDetails(ctx, s.db, []eventRow{r}, `e.id = ?`, eventID, false)
-	if err != nil {
-		return me.Case{}, me.Event{}, fmt.Errorf("store: get event %s: %w", eventID, err)
-	}
-	c, err := getCase(ctx, s.db, `id = ?`, r.CaseID)
-	if err != nil {
-		return me.Case{}, me.Event{}, fmt.Errorf("store: get case %s of event %s: %w", r.CaseID, eventID, err)
-	}
-	return c, events[0], nil
-}
-
-// withDetails turns event rows into events with their attachments and
-// actions, which it reads from the events that where (on events e, with one
-// ? for arg) selects: the same events as rows. Attachment content is read
-// only when withContent is set.
-func withDetails(ctx context.Context, q sqlx.ExtContext, rows []eventRow, where string, arg any, withContent bool) ([]me.Event, error) {
-	events := make([]me.Event, len(rows))
-	byID := make(map[string]*me.Event, len(rows))
+	cases = make([]me.CaseSummary, len(rows))
+	ids := make([]string, len(rows))
 	for i, r := range rows {
-		events[i] = r.event()
-		byID[r.ID] = &events[i]
+		cases[i] = r.summary()
+		ids[i] = r.ID
+	}
+	if err := s.fillSummaries(ctx, pnr, ids, cases); err != nil {
+		return nil, "", fmt.Errorf("store: list cases: %w", err)
+	}
+	return cases, nextPageToken, nil
+}
+
+// fillSummaries sets the citizens, the unread events and the latest event's
+// title of the cases (ids[i] is cases[i]'s) in two queries.
+func (s *Store) fillSummaries(ctx context.Context, pnr string, ids []string, cases []me.CaseSummary) error {
+	byID := make(map[string]*me.CaseSummary, len(cases))
+	for i := range cases {
+		byID[ids[i]] = &cases[i]
 	}
 
-	content := `NULL AS content`
-	if withContent {
-		content = `a.content`
+	var links []struct {
+		CaseID string `db:"case_id"`
+		PNR    string `db:"personal_identity_number"`
 	}
-	var attachments []attachmentRow
-	err := sqlx.SelectContext(ctx, q, &attachments, q.Rebind(`
-		SELECT a.id, a.event_id, a.signal_id, a.file_name, a.media_type, a.size, `+content+`
-		FROM attachments a JOIN events e ON e.id = a.event_id
-		WHERE `+where+`
-		ORDER BY a.event_id, a.position`), arg)
+	query, args, err := sqlx.In(`
+		SELECT case_id, personal_identity_number FROM case_citizens WHERE case_id IN (?)`, ids)
 	if err != nil {
-		return nil, fmt.Errorf("list attachments: %w", err)
+		return err
 	}
-	signalIDs := make(map[string]string, len(attachments)) // ME id → signal id
-	for _, a := range attachments {
-		e := byID[a.EventID]
-		if e == nil {
-			continue
+	if err := s.db.SelectContext(ctx, &links, s.db.Rebind(query), args...); err != nil {
+		return fmt.Errorf("list citizens: %w", err)
+	}
+	for _, l := range links {
+		if c := byID[l.CaseID]; c != nil {
+			c.Citizens = append(c.Citizens, l.PNR)
 		}
-		e.Attachments = append(e.Attachments, me.Attachment{
-			ID:        a.ID,
-			SignalID:  a.SignalID,
-			FileName:  a.FileName,
-			MediaType: a.MediaType,
-			Size:      a.Size,
-			Content:   a.Content,
+	}
+	for i := range cases {
+		slices.Sort(cases[i].Citizens)
+	}
+
+	// Per case: the newest event (by time, then when stored) and how many
+	// of the case's events have no read by this citizen.
+	var stats []struct {
+		CaseID  string `db:"case_id"`
+		TitleSV string `db:"title_sv"`
+		TitleEN string `db:"title_en"`
+		Unread  int    `db:"unread"`
+	}
+	query, args, err = sqlx.In(`
+		SELECT case_id, title_sv, title_en, unread FROM (
+			SELECT e.case_id, e.title_sv, e.title_en,
+				ROW_NUMBER() OVER (PARTITION BY e.case_id ORDER BY e.time DESC, e.created_at DESC, e.id DESC) AS n,
+				SUM(CASE WHEN r.event_id IS NULL THEN 1 ELSE 0 END) OVER (PARTITION BY e.case_id) AS unread
+			FROM events e
+			LEFT JOIN event_reads r ON r.event_id = e.id AND r.personal_identity_number = ?
+			WHERE e.case_id IN (?)
+		) t WHERE n = 1`, pnr, ids)
+	if err != nil {
+		return err
+	}
+	if err := s.db.SelectContext(ctx, &stats, s.db.Rebind(query), args...); err != nil {
+		return fmt.Errorf("count unread events: %w", err)
+	}
+	for _, st := range stats {
+		if c := byID[st.CaseID]; c != nil {
+			c.UnreadEvents = st.Unread
+			c.LatestEventTitle = me.LocalizedText{SV: st.TitleSV, EN: st.TitleEN}
+		}
+	}
+	return nil
+}
+
+// CaseView returns the citizen's case at one of orgs as the citizen sees
+// it: the summary as ListCases gives it and the events newest first (by
+// time, then when stored), each with its attachments (without content),
+// actions and when this citizen first read it. A case that does not exist,
+// that the citizen is not on or that is at another organisation gives an
+// error wrapping me.ErrNotFound.
+func (s *Store) CaseView(ctx context.Context, pnr string, orgs []string, caseID string) (me.CaseView, error) {
+	v, err := s.caseView(ctx, pnr, orgs, caseID)
+	if err != nil {
+		return me.CaseView{}, fmt.Errorf("store: view case %s: %w", caseID, err)
+	}
+	return v, nil
+}
+
+func (s *Store) caseView(ctx context.Context, pnr string, orgs []string, caseID string) (me.CaseView, error) {
+	r, err := citizenCase(ctx, s.db, pnr, orgs, caseID)
+	if err != nil {
+		return me.CaseView{}, err
+	}
+	v := me.CaseView{CaseSummary: r.summary()}
+	if err := s.db.SelectContext(ctx, &v.Citizens, s.db.Rebind(`
+		SELECT personal_identity_number FROM case_citizens WHERE case_id = ?`), caseID); err != nil {
+		return me.CaseView{}, fmt.Errorf("list citizens: %w", err)
+	}
+	slices.Sort(v.Citizens)
+
+	var rows []eventRow
+	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`
+		SELECT `+eventColumns+`
+		FROM events WHERE case_id = ?
+		ORDER BY time DESC, created_at DESC, id DESC`), caseID); err != nil {
+		return me.CaseView{}, fmt.Errorf("list events: %w", err)
+	}
+	if v.Events, err = withDetails(ctx, s.db, rows, `e.case_id = ?`, caseID, false); err != nil {
+		return me.CaseView{}, err
+	}
+
+	var reads []struct {
+		EventID string    `db:"event_id"`
+		ReadAt  timestamp `db:"read_at"`
+	}
+	if err := s.db.SelectContext(ctx, &reads, s.db.Rebind(`
+		SELECT r.event_id, r.read_at
+		FROM event_reads r JOIN events e ON e.id = r.event_id
+		WHERE e.case_id = ? AND r.personal_identity_number = ?`), caseID, pnr); err != nil {
+		return me.CaseView{}, fmt.Errorf("list reads: %w", err)
+	}
+	readAt := make(map[string]time.Time, len(reads))
+	for _, r := range reads {
+		readAt[r.EventID] = r.ReadAt.Time
+	}
+	for i := range v.Events {
+		e := &v.Events[i]
+		if t, ok := readAt[e.ID]; ok {
+			e.ReadAt = &t
+		} else {
+			v.UnreadEvents++
+		}
+	}
+	if len(v.Events) > 0 {
+		v.LatestEventTitle = v.Events[0].Title
+	}
+	return v, nil
+}
+
+// ArchiveCase archives the case for the citizen (the case's other citizens
+// still see it) at now and returns when it was archived. The case must be
+// closed and its latest event (by time, then when stored) must offer an
+// archive action, which is set done. Otherwise the error wraps a *me.Error
+// with code Conflict saying which rule fails: for a case that is not
+// closed, one whose message names the case's status; for a latest event
+// without an archive action, ErrNotArchivable. Archiving an archived case
+// returns when it was first archived; activity on the case since an
+// archiving undoes it (see archived). A case that does not exist, that the
+// citizen is not on or that is at another organisation gives an error
+// wrapping me.ErrNotFound.
+//
+// The archive action is one per event while archiving is per citizen: once
+// one citizen has archived, the action is done, and the case's other
+// citizens may still archive through it.
+func (s *Store) ArchiveCase(ctx context.Context, pnr string, orgs []string, caseID string, now time.Time) (time.Time, error) {
+	now = dbTime(now)
+	var archivedAt time.Time
+	err := retry(ctx, func() error {
+		return s.inTx(ctx, func(tx *sqlx.Tx) error {
+			r, err := citizenCase(ctx, tx, pnr, orgs, caseID)
+			if err != nil {
+				return err
+			}
+			if r.archived() {
+				archivedAt = r.ArchivedAt.Time
+				return nil
+			}
+			if me.CaseStatus(r.Status) != me.CaseClosed {
+				return me.Errorf(me.CodeConflict, "the case is %s: only a closed case can be archived", r.Status)
+			}
+			var actionID string
+			err = tx.GetContext(ctx, &actionID, tx.Rebind(`
+				SELECT x.id FROM actions x
+				WHERE x.type = ? AND x.event_id = (
+					SELECT id FROM events WHERE case_id = ?
+					ORDER BY time DESC, created_at DESC, id DESC LIMIT 1)
+				ORDER BY x.position LIMIT 1`),
+				string(me.ActionArchive), caseID)
+			if errors.Is(err, sql.ErrNoRows) {
+				return ErrNotArchivable
+			}
+			if err != nil {
+				return fmt.Errorf("find archive action: %w", err)
+			}
+
+			res, err := tx.ExecContext(ctx, tx.Rebind(`
+				UPDATE case_citizens SET archived_at = ?
+				WHERE case_id = ? AND personal_identity_number = ? AND (archived_at IS NULL OR archived_at < ?)`),
+				timestamp{now}, caseID, pnr, timestamp{r.caseValue().Updated})
+			if err != nil {
+				return fmt.Errorf("archive: %w", err)
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return fmt.Errorf("archive: %w", err)
+			} else if n == 0 {
+				// A concurrent call archived first (PostgreSQL waited for
+				// its row lock): return its time.
+				var t timestamp
+				if err := tx.GetContext(ctx, &t, tx.Rebind(`
+					SELECT archived_at FROM case_citizens WHERE case_id = ? AND personal_identity_number = ?`),
+					caseID, pnr); err != nil {
+					return fmt.Errorf("archive: %w", err)
+				}
+				archivedAt = t.Time
+				return nil
+			}
+			if _, err := setActionDone(ctx, tx, actionID, now); err != nil {
+				return fmt.Errorf("set archive action done: %w", err)
+			}
+			archivedAt = now
+			return nil
 		})
-		signalIDs[a.ID] = a.SignalID
-	}
-
-	var actions []actionRow
-	err = sqlx.SelectContext(ctx, q, &actions, q.Rebind(`
-		SELECT `+actionColumns+`
-		FROM actions x JOIN events e ON e.id = x.event_id
-		WHERE `+where+`
-		ORDER BY x.event_id, x.position`), arg)
+	})
 	if err != nil {
-		return nil, fmt.Errorf("list actions: %w", err)
+		return time.Time{}, fmt.Errorf("store: archive case %s: %w", caseID, err)
 	}
-	for _, a := range actions {
-		e := byID[a.EventID]
-		if e == nil {
-			continue
-		}
-		e.Actions = append(e.Actions, a.action(signalIDs[a.AttachmentID.String]))
-	}
-	return events, nil
-}
-
-const actionColumns = `
-	x.id, x.event_id, x.external_id, x.type, x.label_sv, x.label_en, x.state, x.done_at,
-	x.attachment_id, x.eservice_id, x.eservice_organisation, x.due_date, x.completion_data`
-
-// action is the row as an action; attachmentSignalID is the signal's id of
-// the attachment a download action refers to.
-func (a actionRow) action(attachmentSignalID string) me.Action {
-	return me.Action{
-		ID:                   a.ID,
-		ExternalID:           a.ExternalID,
-		Type:                 me.ActionType(a.Type),
-		Label:                me.LocalizedText{SV: a.LabelSV, EN: a.LabelEN},
-		State:                me.ActionState(a.State),
-		DoneAt:               a.DoneAt.Ptr(),
-		AttachmentSignalID:   attachmentSignalID,
-		AttachmentID:         a.AttachmentID.String,
-		EServiceID:           a.EServiceID,
-		EServiceOrganisation: a.EServiceOrganisation,
-		DueDate:              a.DueDate,
-		CompletionData:       a.CompletionData,
-	}
-}
-
-type citizenRow struct {
-	PersonalIdentityNumber string `db:"personal_identity_number"`
-	GivenName              string `db:"given_name"`
-	Surname                string `db:"surname"`
-	CareOf                 string `db:"care_of"`
-	Street                 string `db:"street"`
-	PostalCode             string `db:"postal_code"`
-	City                   string `db:"city"`
-	Country                string `db:"country"`
-}
-
-// Citizen returns a citizen by personnummer. Address is nil when no signal
-// has given one.
-func (s *Store) Citizen(ctx context.Context, pnr string) (me.Citizen, error) {
-	var r citizenRow
-	err := s.db.GetContext(ctx, &r, s.db.Rebind(`
-		SELECT personal_identity_number, given_name, surname,
-			care_of, street, postal_code, city, country
-		FROM citizens WHERE personal_identity_number = ?`), pnr)
-	if err != nil {
-		// No personnummer in the error: it ends up in logs.
-		return me.Citizen{}, fmt.Errorf("store: get citizen: %w", notFound(err))
-	}
-	return me.Citizen{PersonalIdentityNumber: r.PersonalIdentityNumber, GivenName: r.GivenName, Surname: r.Surname, Address: r.address()}, nil
-}
-
-// address is nil when every address column is empty.
-func (r citizenRow) address() *me.PostalAddress {
-	a := me.PostalAddress{CareOf: r.CareOf, Street: r.Street, PostalCode: r.PostalCode, City: r.City, Country: r.Country}
-	if a == (me.PostalAddress{}) {
-		return nil
-	}
-	return &a
+	return archivedAt, nil
 }

@@ -1,3 +1,7 @@
+// Tables: clients: the configuration's clients, synced at start. It keeps
+// the certificate fingerprint and secret hash it is given; how a client
+// authenticates, and what its role lets it do, is not the store's.
+
 package store
 
 import (

@@ -1,3 +1,7 @@
+// Tables: eservices and eservice_areas: the e-services organisations
+// publish, with the areas they are listed under. It does not know tickets
+// or the completions an e-service reports (tickets.go, events.go).
+
 package store
 
 import (

@@ -11,15 +11,6 @@ import (
 	"github.com/minaengagemang/me/store"
 )
 
-// at returns a time h hours into the test day, with nanoseconds and a
-// non-UTC zone so that truncation and conversion to UTC are exercised.
-func at(h int) time.Time {
-	return time.Date(2025, 3, 1, 9+h, 30, 0, 123456789, time.FixedZone("CET", 3600))
-}
-
-// stored is t as the store returns it: UTC, to the microsecond.
-func stored(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
-
 func bygglov() me.EService {
 	return me.EService{
 		ID:                  "bygglov",
@@ -31,13 +22,6 @@ func bygglov() me.EService {
 		TicketParameter:     "biljett",
 		AuthenticationLevel: 3,
 		Contact:             me.Contact{Name: "Stadsbyggnadskontoret Malmö", Email: "sbk@malmo.example", Phone: "+46 40 34 10 00", URL: "https://malmo.example/kontakt"},
-	}
-}
-
-func setup(t *testing.T, s *store.Store) {
-	t.Helper()
-	if err := s.SyncOrganisations(context.Background(), []me.Organisation{malmo, goteborg}); err != nil {
-		t.Fatal(err)
 	}
 }
 

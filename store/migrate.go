@@ -1,3 +1,7 @@
+// Tables: schema_migrations, which records what Migrate applied; the schema
+// itself is migrations/, one directory per driver. It does not know what
+// the migrations create.
+
 package store
 
 import (

@@ -1,9 +1,14 @@
+// Tables: notifications and reminders. The planners turn outbox rows
+// (outbox.go) and unread completions into notifications, built by the
+// caller from the citizen's profile (citizens.go), and the senders claim
+// them and record how sending went. It does not know how a notification is
+// built or sent.
+
 package store
 
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -13,16 +18,6 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/minaengagemang/me"
-)
-
-// States of an outbox row the planner sets, and why it skipped one.
-const (
-	outboxSent    = "sent"
-	outboxSkipped = "skipped"
-	outboxFailed  = "failed"
-
-	SkipCoalesced        = "coalesced"          // the citizen was notified within the window
-	SkipNoContactDetails = "no contact details" // build gave no notification
 )
 
 // PlanFunc makes the notifications (at most one per channel, none when the
@@ -120,25 +115,11 @@ func (s *Store) PlanNotifications(ctx context.Context, now time.Time, window tim
 		return 0, fmt.Errorf("store: plan notifications: limit %d must be positive and build set", limit)
 	}
 	now = dbTime(now)
-	skipLocked := ""
-	if s.driver == DriverPostgres {
-		skipLocked = ` FOR UPDATE SKIP LOCKED`
-	}
-	claim := s.db.Rebind(`
-		SELECT id, organisation_number, personal_identity_number FROM outbox
-		WHERE kind = ? AND state = ? AND next_attempt_at <= ?
-		ORDER BY id
-		LIMIT ?` + skipLocked)
-
 	err = retry(ctx, func() error {
 		planned = 0
 		return s.inTx(ctx, func(tx *sqlx.Tx) error {
-			var rows []struct {
-				ID                     int64  `db:"id"`
-				OrganisationNumber     string `db:"organisation_number"`
-				PersonalIdentityNumber string `db:"personal_identity_number"`
-			}
-			if err := tx.SelectContext(ctx, &rows, claim, outboxEvent, "pending", timestamp{now}, limit); err != nil {
+			rows, err := claimOutbox(ctx, tx, s.driver, now, limit)
+			if err != nil {
 				return fmt.Errorf("claim outbox: %w", err)
 			}
 			type key struct{ pnr, org string }
@@ -218,21 +199,6 @@ func (s *Store) planGroup(ctx context.Context, tx *sqlx.Tx, now time.Time, windo
 	return len(ns), markOutbox(ctx, tx, ids, outboxSent, "", now)
 }
 
-// profileTx returns the citizen's profile, or me.DefaultProfile and false
-// when ME has none.
-func profileTx(ctx context.Context, tx *sqlx.Tx, pnr string) (me.CitizenProfile, bool, error) {
-	var r profileRow
-	err := tx.GetContext(ctx, &r, tx.Rebind(profileQuery), pnr)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return me.DefaultProfile(pnr), false, nil
-	case err != nil:
-		// No personnummer in the error: it ends up in logs.
-		return me.CitizenProfile{}, false, fmt.Errorf("get citizen profile: %w", err)
-	}
-	return r.profile(), true, nil
-}
-
 // validNotifications checks what a PlanFunc returned.
 func validNotifications(ns []me.Notification) error {
 	seen := map[me.NotificationChannel]bool{}
@@ -248,24 +214,6 @@ func validNotifications(ns []me.Notification) error {
 			return fmt.Errorf("invalid notification: no idempotency key on channel %s", n.Channel)
 		}
 		seen[n.Channel] = true
-	}
-	return nil
-}
-
-// markOutbox sets the outbox rows' state and last error; sent ones get
-// sent_at now.
-func markOutbox(ctx context.Context, tx *sqlx.Tx, ids []int64, state, lastError string, now time.Time) error {
-	sentAt := nullTimestamp{}
-	if state == outboxSent {
-		sentAt = nullTimestamp{Time: now, Valid: true}
-	}
-	query, args, err := sqlx.In(`UPDATE outbox SET state = ?, last_error = ?, sent_at = ? WHERE id IN (?)`,
-		state, lastError, sentAt, ids)
-	if err == nil {
-		_, err = tx.ExecContext(ctx, tx.Rebind(query), args...)
-	}
-	if err != nil {
-		return fmt.Errorf("mark outbox rows %s: %w", state, err)
 	}
 	return nil
 }
@@ -417,7 +365,7 @@ func (s *Store) ClaimNotifications(ctx context.Context, now time.Time, limit int
 	return notifications(rows), nil
 }
 
-// me.NotificationSent records that the notification was sent at now.
+// NotificationSent records that the notification was sent at now.
 func (s *Store) NotificationSent(ctx context.Context, id int64, now time.Time) error {
 	res, err := s.db.ExecContext(ctx, s.db.Rebind(`
 		UPDATE notifications SET state = ?, sent_at = ?, last_error = '' WHERE id = ?`),
@@ -431,7 +379,7 @@ func (s *Store) NotificationSent(ctx context.Context, id int64, now time.Time) e
 	return nil
 }
 
-// me.NotificationFailed records a failed attempt to send the notification:
+// NotificationFailed records a failed attempt to send the notification:
 // when permanent, it is given up (failed); otherwise it is pending again
 // from retryAt. Either way attempts counts it and errText is kept. A
 // notification that was sent (by a sender whose lease ran out, say) stays

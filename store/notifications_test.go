@@ -748,3 +748,73 @@ func TestPlanRemindersConcurrently(t *testing.T) {
 		}
 	})
 }
+
+// handlerMails returns the handler mails in the notifications queue, oldest
+// first.
+func handlerMails(t *testing.T, s *store.Store) []me.Notification {
+	t.Helper()
+	var ns []me.Notification
+	for _, n := range allNotifications(t, s) {
+		if n.Kind == me.NotifyHandler {
+			ns = append(ns, n)
+		}
+	}
+	return ns
+}
+
+// TestHandlerMailDoesNotCoalesce: a citizen's message to the handler is a
+// notification to the handler, not to the citizen: it does not suppress the
+// citizen's own notification of a later event about the same organisation.
+// And it goes out through the one queue.
+func TestHandlerMailDoesNotCoalesce(t *testing.T) {
+	ctx := context.Background()
+	forEachDB(t, func(t *testing.T, s *store.Store) {
+		setup(t, s)
+		setContact(t, s, tolvan.PersonalIdentityNumber, me.NotifyBoth, "tolvan@example.se", "+46701234567")
+		caseID, withMessage, _ := messageCase(t, s, "HM-1", me.Handler{Name: "Anna Lindqvist", Email: handlerEmail})
+		t0 := at(3)
+		m := me.Mail{Subject: "Meddelande", Text: "Hej", MessageID: "<hm1@me.example>"}
+		if _, err := s.AddCitizenMessage(ctx, tolvan.PersonalIdentityNumber, malmoOnly, caseID, withMessage, "Hej", m, t0); err != nil {
+			t.Fatal(err)
+		}
+		if hm := handlerMails(t, s); len(hm) != 1 || hm[0].State != me.NotificationPending || hm[0].OrganisationNumber != malmo.Number {
+			t.Fatalf("handler mails %+v, want one pending about Malmö", hm)
+		}
+
+		// Within the window, same citizen, same organisation.
+		signal(t, s, notifyingSignal(malmo.Number, "HM-2", "H1", tolvan), t0.Add(time.Minute))
+		p := &planner{}
+		if n := plan(t, s, t0.Add(2*time.Minute), 10, p); n != 2 {
+			t.Fatalf("planned %d after a handler mail, want 2 (SMS and e-mail to Tolvan)", n)
+		}
+		if got, want := outboxStates(t, s), []outboxState{{"sent", ""}}; !reflect.DeepEqual(got, want) {
+			t.Errorf("outbox states %v, want %v", got, want)
+		}
+		// Coalescing still works among the citizen's own: the next event is
+		// coalesced with the notification just planned.
+		signal(t, s, notifyingSignal(malmo.Number, "HM-2", "H2", tolvan), t0.Add(3*time.Minute))
+		if n := plan(t, s, t0.Add(4*time.Minute), 10, p); n != 0 {
+			t.Fatalf("planned %d within the window, want 0", n)
+		}
+
+		// One queue: a sender claims the handler mail with the citizen's.
+		claimed := claimNotifications(t, s, t0.Add(5*time.Minute), 10)
+		kinds := map[me.NotificationKind]int{}
+		for _, n := range claimed {
+			kinds[n.Kind]++
+			if n.Kind == me.NotifyHandler && (n.To != handlerEmail || n.IdempotencyKey != m.MessageID || n.Channel != me.NotifyEmail) {
+				t.Errorf("claimed handler mail %+v", n)
+			}
+		}
+		if want := map[me.NotificationKind]int{me.NotifyHandler: 1, me.NotifyEvent: 2}; !reflect.DeepEqual(kinds, want) {
+			t.Errorf("claimed kinds %v, want %v", kinds, want)
+		}
+		counts, _, err := s.NotificationStats(ctx, t0.Add(5*time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := counts["email"]["sending"]; got != 2 {
+			t.Errorf("email sending %d, want 2 (the handler mail counts under email)", got)
+		}
+	})
+}

@@ -1,3 +1,7 @@
+// Tables: organisations: the configuration's organisations, synced at
+// start. It reads clients, eservices and cases only to keep an organisation
+// they still refer to.
+
 package store
 
 import (

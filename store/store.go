@@ -2,24 +2,25 @@
 // PostgreSQL (several nodes). Queries are plain SQL written once with ?
 // placeholders and rebound for the driver; where the dialects differ the
 // package keeps one small SQL string per dialect.
+//
+// Each file holds one family of tables, named in its opening comment, with
+// the SQL beside the Go that scans it; only that file writes its tables.
+// Errors are domain errors (me.ErrNotFound, *me.Error with a code and a
+// message): the store does not know the requests that reach it. This file
+// holds the handle, and no table; tx.go and time.go hold what the table
+// files share.
 package store
 
 import (
 	"context"
-	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq" // registers "postgres"
-	"github.com/lib/pq/pqerror"
-	"github.com/mattn/go-sqlite3" // registers "sqlite3"
-
-	"github.com/minaengagemang/me"
+	_ "github.com/lib/pq"           // registers "postgres"
+	_ "github.com/mattn/go-sqlite3" // registers "sqlite3"
 )
 
 // Drivers accepted by Open.
@@ -85,132 +86,3 @@ func (s *Store) Close() error { return s.db.Close() }
 
 // Driver returns "sqlite" or "postgres".
 func (s *Store) Driver() string { return s.driver }
-
-// inTx runs fn in a transaction and commits if it returns nil.
-func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
-	tx, err := s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
-}
-
-// notFound turns sql.ErrNoRows into me.ErrNotFound so that callers need not
-// know about database/sql.
-func notFound(err error) error {
-	if errors.Is(err, sql.ErrNoRows) {
-		return me.ErrNotFound
-	}
-	return err
-}
-
-// uniqueViolation reports whether err is a unique violation.
-func uniqueViolation(err error) bool {
-	if pqErr := (*pq.Error)(nil); errors.As(err, &pqErr) {
-		return pqErr.Code == pqerror.UniqueViolation
-	}
-	var liteErr sqlite3.Error
-	return errors.As(err, &liteErr) &&
-		(liteErr.ExtendedCode == sqlite3.ErrConstraintUnique || liteErr.ExtendedCode == sqlite3.ErrConstraintPrimaryKey)
-}
-
-// affected returns me.ErrNotFound when the statement changed no row.
-func affected(res interface{ RowsAffected() (int64, error) }) error {
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return me.ErrNotFound
-	}
-	return nil
-}
-
-// timeFormat is RFC 3339 with a fixed nine-digit fraction: SQLite keeps it
-// as TEXT that sorts chronologically and PostgreSQL parses it into
-// timestamptz, so one value works for both drivers.
-const timeFormat = "2006-01-02T15:04:05.000000000Z07:00"
-
-// timestamp moves a time through both drivers: it is written as timeFormat
-// text and read from time.Time (PostgreSQL) or text (SQLite), always in UTC.
-type timestamp struct{ time.Time }
-
-// dbTime returns t as it will read back from the database: UTC, truncated to
-// microseconds (PostgreSQL's precision) so both drivers round-trip exactly.
-func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
-
-// Value implements driver.Valuer.
-func (t timestamp) Value() (driver.Value, error) {
-	return dbTime(t.Time).Format(timeFormat), nil
-}
-
-// Scan implements sql.Scanner.
-func (t *timestamp) Scan(src any) error {
-	switch v := src.(type) {
-	case time.Time:
-		t.Time = v.UTC()
-		return nil
-	case string:
-		return t.parse(v)
-	case []byte:
-		return t.parse(string(v))
-	}
-	return fmt.Errorf("store: cannot scan %T into a timestamp", src)
-}
-
-func (t *timestamp) parse(s string) error {
-	v, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return fmt.Errorf("store: bad timestamp %q: %w", s, err)
-	}
-	t.Time = v.UTC()
-	return nil
-}
-
-// nullTimestamp is a timestamp that may be NULL.
-type nullTimestamp struct {
-	Time  time.Time
-	Valid bool
-}
-
-func newNullTimestamp(t *time.Time) nullTimestamp {
-	if t == nil {
-		return nullTimestamp{}
-	}
-	return nullTimestamp{Time: *t, Valid: true}
-}
-
-// Ptr returns nil for NULL.
-func (n nullTimestamp) Ptr() *time.Time {
-	if !n.Valid {
-		return nil
-	}
-	t := n.Time
-	return &t
-}
-
-// Value implements driver.Valuer.
-func (n nullTimestamp) Value() (driver.Value, error) {
-	if !n.Valid {
-		return nil, nil
-	}
-	return timestamp{n.Time}.Value()
-}
-
-// Scan implements sql.Scanner.
-func (n *nullTimestamp) Scan(src any) error {
-	if src == nil {
-		*n = nullTimestamp{}
-		return nil
-	}
-	var t timestamp
-	if err := t.Scan(src); err != nil {
-		return err
-	}
-	*n = nullTimestamp{Time: t.Time, Valid: true}
-	return nil
-}

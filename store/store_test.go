@@ -2,13 +2,13 @@ package store_test
 
 import (
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
+	"time"
 
+	"github.com/minaengagemang/me"
 	"github.com/minaengagemang/me/store"
 	"github.com/minaengagemang/me/store/storetest"
 )
@@ -23,6 +23,39 @@ func forEachDB(t *testing.T, fn func(t *testing.T, s *store.Store)) {
 		})
 	}
 }
+
+// setup syncs Malmö and Göteborg, the organisations most tests need.
+func setup(t *testing.T, s *store.Store) {
+	t.Helper()
+	if err := s.SyncOrganisations(context.Background(), []me.Organisation{malmo, goteborg}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+var (
+	malmo    = me.Organisation{Number: "2120000829", Name: "Malmö stad", PortalURL: "https://malmo.example/mina-sidor"}
+	goteborg = me.Organisation{Number: "2120001355", Name: "Göteborgs Stad", PortalURL: "https://goteborg.example"}
+	orebro   = me.Organisation{Number: "2120001967", Name: "Örebro kommun"}
+)
+
+var (
+	tolvan = me.Citizen{
+		PersonalIdentityNumber: "191212121212",
+		GivenName:              "Tolvan",
+		Surname:                "Tolvansson",
+		Address:                &me.PostalAddress{CareOf: "Familjen Tolvansson", Street: "Solrosvägen 4", PostalCode: "123 45", City: "Ekby"},
+	}
+	asa = me.Citizen{PersonalIdentityNumber: "198112289874", GivenName: "Åsa", Surname: "Tolvansson"}
+)
+
+// at returns a time h hours into the test day, with nanoseconds and a
+// non-UTC zone so that truncation and conversion to UTC are exercised.
+func at(h int) time.Time {
+	return time.Date(2025, 3, 1, 9+h, 30, 0, 123456789, time.FixedZone("CET", 3600))
+}
+
+// stored is t as the store returns it: UTC, to the microsecond.
+func stored(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
 func TestOpen(t *testing.T) {
 	ctx := context.Background()
@@ -54,55 +87,4 @@ func TestOpen(t *testing.T) {
 			t.Fatalf("Driver() = %q, want %q", s.Driver(), want)
 		}
 	})
-}
-
-func TestMigrate(t *testing.T) {
-	ctx := context.Background()
-	for _, driver := range storetest.Drivers() {
-		t.Run(driver, func(t *testing.T) {
-			t.Parallel()
-			t.Run("twice applies nothing the second time", func(t *testing.T) {
-				s := storetest.OpenUnmigrated(t, driver)
-				for i, want := range []int{store.Migrations(driver), 0} {
-					n, err := s.Migrate(ctx)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if n != want {
-						t.Fatalf("run %d: Migrate applied %d, want %d", i+1, n, want)
-					}
-				}
-			})
-			t.Run("two nodes at once apply it once", func(t *testing.T) {
-				dsn := storetest.DSN(t, driver)
-				var (
-					wg      sync.WaitGroup
-					mu      sync.Mutex
-					applied int
-					errs    []error
-				)
-				for range 2 {
-					s, err := store.Open(ctx, driver, dsn)
-					if err != nil {
-						t.Fatal(err)
-					}
-					t.Cleanup(func() { s.Close() })
-					wg.Go(func() {
-						n, err := s.Migrate(ctx)
-						mu.Lock()
-						defer mu.Unlock()
-						applied += n
-						errs = append(errs, err)
-					})
-				}
-				wg.Wait()
-				if err := errors.Join(errs...); err != nil {
-					t.Fatal(err)
-				}
-				if want := store.Migrations(driver); applied != want {
-					t.Fatalf("applied %d migrations in total, want %d", applied, want)
-				}
-			})
-		})
-	}
 }

@@ -1,3 +1,7 @@
+// Tables: tickets: the one-time tickets that send a citizen on to an
+// e-service, kept by the SHA-256 of their value, never the value. It does
+// not know whether a redemption may succeed: the caller decides.
+
 package store
 
 import (

@@ -8,8 +8,16 @@ import (
 
 	"github.com/minaengagemang/me"
 	"github.com/minaengagemang/me/store"
-	"github.com/minaengagemang/me/store/storetest"
 )
+
+func citizen(t *testing.T, s *store.Store, pnr string) me.Citizen {
+	t.Helper()
+	c, err := s.Citizen(context.Background(), pnr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
 
 func profile(t *testing.T, s *store.Store, pnr string) me.CitizenProfile {
 	t.Helper()
@@ -141,42 +149,4 @@ func TestCitizenProfileAndSignals(t *testing.T) {
 			t.Fatalf("profile set before the first signal =\n%+v\nwant\n%+v", got, wantThird)
 		}
 	})
-}
-
-// TestMigrateProfilesTicketsOnExistingData applies 0003 to a database with
-// 0001, 0002 and a recorded signal.
-func TestMigrateProfilesTicketsOnExistingData(t *testing.T) {
-	ctx := context.Background()
-	for _, driver := range storetest.Drivers() {
-		t.Run(driver, func(t *testing.T) {
-			t.Parallel()
-			s := storetest.OpenUnmigrated(t, driver)
-			if n, err := s.MigrateTo(ctx, 2); err != nil || n != 2 {
-				t.Fatalf("MigrateTo(2) = %d, %v; want 2", n, err)
-			}
-			setup(t, s)
-			r := record(t, s, shsMessage("tx-1"), bygglovSignal(), at(1))
-			if n, err := s.Migrate(ctx); err != nil || n != store.Migrations(driver)-2 {
-				t.Fatalf("Migrate() = %d, %v; want %d", n, err, store.Migrations(driver)-2)
-			}
-
-			if got := citizen(t, s, tolvan.PersonalIdentityNumber); !reflect.DeepEqual(got, tolvan) {
-				t.Errorf("Citizen after migration = %+v, want %+v", got, tolvan)
-			}
-			want := me.DefaultProfile(tolvan.PersonalIdentityNumber)
-			want.GivenName, want.Surname, want.Address, want.Updated = tolvan.GivenName, tolvan.Surname, tolvan.Address, stored(at(1))
-			if got := profile(t, s, tolvan.PersonalIdentityNumber); !reflect.DeepEqual(got, want) {
-				t.Errorf("profile after migration =\n%+v\nwant\n%+v", got, want)
-			}
-			if n, err := s.CountTickets(ctx); err != nil || n != 0 {
-				t.Errorf("CountTickets() = %d, %v; want 0", n, err)
-			}
-
-			// The old case can be completed.
-			events := eventsOf(t, s, r.CaseID)
-			if _, err := s.CompleteAction(ctx, r.CaseID, events[0].Actions[2].ID, me.Event{Title: me.LocalizedText{SV: "Komplettering"}}, at(2)); err != nil {
-				t.Fatal(err)
-			}
-		})
-	}
 }

@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -11,74 +13,149 @@ import (
 	"github.com/minaengagemang/me/store/storetest"
 )
 
-// handlerMails returns the handler mails in the notifications queue, oldest
-// first.
-func handlerMails(t *testing.T, s *store.Store) []me.Notification {
-	t.Helper()
-	var ns []me.Notification
-	for _, n := range allNotifications(t, s) {
-		if n.Kind == me.NotifyHandler {
-			ns = append(ns, n)
-		}
+func TestMigrate(t *testing.T) {
+	ctx := context.Background()
+	for _, driver := range storetest.Drivers() {
+		t.Run(driver, func(t *testing.T) {
+			t.Parallel()
+			t.Run("twice applies nothing the second time", func(t *testing.T) {
+				s := storetest.OpenUnmigrated(t, driver)
+				for i, want := range []int{store.Migrations(driver), 0} {
+					n, err := s.Migrate(ctx)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if n != want {
+						t.Fatalf("run %d: Migrate applied %d, want %d", i+1, n, want)
+					}
+				}
+			})
+			t.Run("two nodes at once apply it once", func(t *testing.T) {
+				dsn := storetest.DSN(t, driver)
+				var (
+					wg      sync.WaitGroup
+					mu      sync.Mutex
+					applied int
+					errs    []error
+				)
+				for range 2 {
+					s, err := store.Open(ctx, driver, dsn)
+					if err != nil {
+						t.Fatal(err)
+					}
+					t.Cleanup(func() { s.Close() })
+					wg.Go(func() {
+						n, err := s.Migrate(ctx)
+						mu.Lock()
+						defer mu.Unlock()
+						applied += n
+						errs = append(errs, err)
+					})
+				}
+				wg.Wait()
+				if err := errors.Join(errs...); err != nil {
+					t.Fatal(err)
+				}
+				if want := store.Migrations(driver); applied != want {
+					t.Fatalf("applied %d migrations in total, want %d", applied, want)
+				}
+			})
+		})
 	}
-	return ns
 }
 
-// TestHandlerMailDoesNotCoalesce: a citizen's message to the handler is a
-// notification to the handler, not to the citizen: it does not suppress the
-// citizen's own notification of a later event about the same organisation.
-// And it goes out through the one queue.
-func TestHandlerMailDoesNotCoalesce(t *testing.T) {
+// TestMigrateCasesOnExistingData applies 0002 to a database that has 0001
+// and a citizen in it.
+func TestMigrateCasesOnExistingData(t *testing.T) {
 	ctx := context.Background()
-	forEachDB(t, func(t *testing.T, s *store.Store) {
-		setup(t, s)
-		setContact(t, s, tolvan.PersonalIdentityNumber, me.NotifyBoth, "tolvan@example.se", "+46701234567")
-		caseID, withMessage, _ := messageCase(t, s, "HM-1", me.Handler{Name: "Anna Lindqvist", Email: handlerEmail})
-		t0 := at(3)
-		m := me.Mail{Subject: "Meddelande", Text: "Hej", MessageID: "<hm1@me.example>"}
-		if _, err := s.AddCitizenMessage(ctx, tolvan.PersonalIdentityNumber, malmoOnly, caseID, withMessage, "Hej", m, t0); err != nil {
-			t.Fatal(err)
-		}
-		if hm := handlerMails(t, s); len(hm) != 1 || hm[0].State != me.NotificationPending || hm[0].OrganisationNumber != malmo.Number {
-			t.Fatalf("handler mails %+v, want one pending about Malmö", hm)
-		}
-
-		// Within the window, same citizen, same organisation.
-		signal(t, s, notifyingSignal(malmo.Number, "HM-2", "H1", tolvan), t0.Add(time.Minute))
-		p := &planner{}
-		if n := plan(t, s, t0.Add(2*time.Minute), 10, p); n != 2 {
-			t.Fatalf("planned %d after a handler mail, want 2 (SMS and e-mail to Tolvan)", n)
-		}
-		if got, want := outboxStates(t, s), []outboxState{{"sent", ""}}; !reflect.DeepEqual(got, want) {
-			t.Errorf("outbox states %v, want %v", got, want)
-		}
-		// Coalescing still works among the citizen's own: the next event is
-		// coalesced with the notification just planned.
-		signal(t, s, notifyingSignal(malmo.Number, "HM-2", "H2", tolvan), t0.Add(3*time.Minute))
-		if n := plan(t, s, t0.Add(4*time.Minute), 10, p); n != 0 {
-			t.Fatalf("planned %d within the window, want 0", n)
-		}
-
-		// One queue: a sender claims the handler mail with the citizen's.
-		claimed := claimNotifications(t, s, t0.Add(5*time.Minute), 10)
-		kinds := map[me.NotificationKind]int{}
-		for _, n := range claimed {
-			kinds[n.Kind]++
-			if n.Kind == me.NotifyHandler && (n.To != handlerEmail || n.IdempotencyKey != m.MessageID || n.Channel != me.NotifyEmail) {
-				t.Errorf("claimed handler mail %+v", n)
+	for _, driver := range storetest.Drivers() {
+		t.Run(driver, func(t *testing.T) {
+			t.Parallel()
+			s := storetest.OpenUnmigrated(t, driver)
+			if n, err := s.MigrateTo(ctx, 1); err != nil || n != 1 {
+				t.Fatalf("MigrateTo(1) = %d, %v; want 1", n, err)
 			}
-		}
-		if want := map[me.NotificationKind]int{me.NotifyHandler: 1, me.NotifyEvent: 2}; !reflect.DeepEqual(kinds, want) {
-			t.Errorf("claimed kinds %v, want %v", kinds, want)
-		}
-		counts, _, err := s.NotificationStats(ctx, t0.Add(5*time.Minute))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := counts["email"]["sending"]; got != 2 {
-			t.Errorf("email sending %d, want 2 (the handler mail counts under email)", got)
-		}
-	})
+			if err := s.Exec(ctx, `INSERT INTO organisations (number, name) VALUES (?, ?)`, malmo.Number, malmo.Name); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Exec(ctx, `INSERT INTO citizens (personal_identity_number, name, created_at, updated_at) VALUES (?, ?, ?, ?)`,
+				tolvan.PersonalIdentityNumber, "Tolvan Tolvansson", "2025-01-01T00:00:00.000000000Z", "2025-01-01T00:00:00.000000000Z"); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := s.Migrate(ctx); err != nil || n != store.Migrations(driver)-1 {
+				t.Fatalf("Migrate() = %d, %v; want %d", n, err, store.Migrations(driver)-1)
+			}
+			want := me.Citizen{PersonalIdentityNumber: tolvan.PersonalIdentityNumber}
+			if got := citizen(t, s, tolvan.PersonalIdentityNumber); !reflect.DeepEqual(got, want) {
+				t.Fatalf("citizen after migration = %+v, want %+v", got, want)
+			}
+			record(t, s, shsMessage("tx-1"), bygglovSignal(), at(1))
+			if got := citizen(t, s, tolvan.PersonalIdentityNumber); !reflect.DeepEqual(got, tolvan) {
+				t.Fatalf("citizen after a signal = %+v, want %+v", got, tolvan)
+			}
+		})
+	}
+}
+
+// TestMigrateProfilesTicketsOnExistingData applies 0003 to a database with
+// 0001, 0002 and a recorded signal.
+func TestMigrateProfilesTicketsOnExistingData(t *testing.T) {
+	ctx := context.Background()
+	for _, driver := range storetest.Drivers() {
+		t.Run(driver, func(t *testing.T) {
+			t.Parallel()
+			s := storetest.OpenUnmigrated(t, driver)
+			if n, err := s.MigrateTo(ctx, 2); err != nil || n != 2 {
+				t.Fatalf("MigrateTo(2) = %d, %v; want 2", n, err)
+			}
+			setup(t, s)
+			r := record(t, s, shsMessage("tx-1"), bygglovSignal(), at(1))
+			if n, err := s.Migrate(ctx); err != nil || n != store.Migrations(driver)-2 {
+				t.Fatalf("Migrate() = %d, %v; want %d", n, err, store.Migrations(driver)-2)
+			}
+
+			if got := citizen(t, s, tolvan.PersonalIdentityNumber); !reflect.DeepEqual(got, tolvan) {
+				t.Errorf("Citizen after migration = %+v, want %+v", got, tolvan)
+			}
+			want := me.DefaultProfile(tolvan.PersonalIdentityNumber)
+			want.GivenName, want.Surname, want.Address, want.Updated = tolvan.GivenName, tolvan.Surname, tolvan.Address, stored(at(1))
+			if got := profile(t, s, tolvan.PersonalIdentityNumber); !reflect.DeepEqual(got, want) {
+				t.Errorf("profile after migration =\n%+v\nwant\n%+v", got, want)
+			}
+			if n, err := s.CountTickets(ctx); err != nil || n != 0 {
+				t.Errorf("CountTickets() = %d, %v; want 0", n, err)
+			}
+
+			// The old case can be completed.
+			events := eventsOf(t, s, r.CaseID)
+			if _, err := s.CompleteAction(ctx, r.CaseID, events[0].Actions[2].ID, me.Event{Title: me.LocalizedText{SV: "Komplettering"}}, at(2)); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// TestMigratePortalOnExistingData applies 0004 to a database with a case.
+func TestMigratePortalOnExistingData(t *testing.T) {
+	ctx := context.Background()
+	for _, driver := range storetest.Drivers() {
+		t.Run(driver, func(t *testing.T) {
+			t.Parallel()
+			s := storetest.OpenUnmigrated(t, driver)
+			if _, err := s.MigrateTo(ctx, 3); err != nil {
+				t.Fatal(err)
+			}
+			setup(t, s)
+			r := signal(t, s, bygglovSignal(), at(1))
+			if _, err := s.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			got := list(t, s, me.CaseFilter{})
+			if len(got) != 1 || got[0].ID != r.CaseID || got[0].Archived || got[0].UnreadEvents != 1 {
+				t.Fatalf("cases after migration: %+v", got)
+			}
+		})
+	}
 }
 
 // TestMigrateHandlerMailOnExistingData applies 0006 to a database with

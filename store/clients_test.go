@@ -10,46 +10,6 @@ import (
 	"github.com/minaengagemang/me/store"
 )
 
-var (
-	malmo    = me.Organisation{Number: "2120000829", Name: "Malmö stad", PortalURL: "https://malmo.example/mina-sidor"}
-	goteborg = me.Organisation{Number: "2120001355", Name: "Göteborgs Stad", PortalURL: "https://goteborg.example"}
-	orebro   = me.Organisation{Number: "2120001967", Name: "Örebro kommun"}
-)
-
-func TestSyncOrganisations(t *testing.T) {
-	ctx := context.Background()
-	forEachDB(t, func(t *testing.T, s *store.Store) {
-		if err := s.SyncOrganisations(ctx, []me.Organisation{orebro, malmo, goteborg}); err != nil {
-			t.Fatal(err)
-		}
-		// Malmö is referenced by a client, Örebro by nothing.
-		if err := s.SyncClients(ctx, []me.Client{{Name: "malmo-portal", OrganisationNumber: malmo.Number, Role: me.RolePortal, SecretHash: "x"}}); err != nil {
-			t.Fatal(err)
-		}
-		renamed := goteborg
-		renamed.Name = "Göteborgs stad"
-		renamed.PortalURL = ""
-		if err := s.SyncOrganisations(ctx, []me.Organisation{renamed}); err != nil {
-			t.Fatal(err)
-		}
-
-		got, err := s.Organisations(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want := []me.Organisation{malmo, renamed}; !reflect.DeepEqual(got, want) {
-			t.Fatalf("Organisations() =\n%+v\nwant (Malmö kept as referenced, Örebro deleted)\n%+v", got, want)
-		}
-		o, err := s.Organisation(ctx, renamed.Number)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if o != renamed {
-			t.Fatalf("Organisation() = %+v, want %+v", o, renamed)
-		}
-	})
-}
-
 func TestSyncClients(t *testing.T) {
 	ctx := context.Background()
 	forEachDB(t, func(t *testing.T, s *store.Store) {
@@ -119,29 +79,6 @@ func TestSyncClientsRejects(t *testing.T) {
 			// The failed sync was rolled back: nothing was deleted.
 			if _, err := s.Client(ctx, keep.Name); err != nil {
 				t.Errorf("%s: after failed sync: %v", tt.name, err)
-			}
-		}
-	})
-}
-
-func TestNotFound(t *testing.T) {
-	ctx := context.Background()
-	forEachDB(t, func(t *testing.T, s *store.Store) {
-		if err := s.SyncOrganisations(ctx, []me.Organisation{malmo}); err != nil {
-			t.Fatal(err)
-		}
-		tests := []struct {
-			name string
-			call func() error
-		}{
-			{"Client", func() error { _, err := s.Client(ctx, "nobody"); return err }},
-			{"Organisation", func() error { _, err := s.Organisation(ctx, "0000000000"); return err }},
-			{"EService", func() error { _, err := s.EService(ctx, malmo.Number, "nothing"); return err }},
-			{"WithdrawEService", func() error { _, err := s.WithdrawEService(ctx, malmo.Number, "nothing", at(0)); return err }},
-		}
-		for _, tt := range tests {
-			if err := tt.call(); !errors.Is(err, me.ErrNotFound) {
-				t.Errorf("%s: err = %v, want one wrapping me.ErrNotFound", tt.name, err)
 			}
 		}
 	})

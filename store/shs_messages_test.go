@@ -12,7 +12,6 @@ import (
 
 	"github.com/minaengagemang/me"
 	"github.com/minaengagemang/me/store"
-	"github.com/minaengagemang/me/store/storetest"
 )
 
 // pdf is binary content: every byte value, so nothing is lost as text.
@@ -28,16 +27,6 @@ const completionData = `<skj:komplettering xmlns:skj="urn:example:kommun:skolskj
 	`<skj:uppgift kod="INTYG">Intyg om växelvis boende för Åsa</skj:uppgift>` +
 	`<adr:adress typ="bostad"><adr:gata>Ängsvägen 5</adr:gata><adr:ort>Öckerö</adr:ort></adr:adress>` +
 	`</skj:komplettering>`
-
-var (
-	tolvan = me.Citizen{
-		PersonalIdentityNumber: "191212121212",
-		GivenName:              "Tolvan",
-		Surname:                "Tolvansson",
-		Address:                &me.PostalAddress{CareOf: "Familjen Tolvansson", Street: "Solrosvägen 4", PostalCode: "123 45", City: "Ekby"},
-	}
-	asa = me.Citizen{PersonalIdentityNumber: "198112289874", GivenName: "Åsa", Surname: "Tolvansson"}
-)
 
 // bygglovSignal is the signal with two attachments and all four kinds of
 // action from the documentation.
@@ -109,24 +98,6 @@ func record(t *testing.T, s *store.Store, msg me.SHSMessage, sig me.Signal, now 
 	return r
 }
 
-func caseOf(t *testing.T, s *store.Store, externalID string) me.Case {
-	t.Helper()
-	c, err := s.CaseByExternalID(context.Background(), malmo.Number, externalID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-func eventsOf(t *testing.T, s *store.Store, caseID string) []me.Event {
-	t.Helper()
-	events, err := s.CaseEvents(context.Background(), caseID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return events
-}
-
 func outbox(t *testing.T, s *store.Store) []store.OutboxItem {
 	t.Helper()
 	items, err := s.Outbox(context.Background())
@@ -136,6 +107,23 @@ func outbox(t *testing.T, s *store.Store) []store.OutboxItem {
 	return items
 }
 
+func checkOutbox(t *testing.T, got, want []store.OutboxItem) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%d outbox rows, want %d:\n%+v", len(got), len(want), got)
+	}
+	for i := range got {
+		g := got[i]
+		if g.ID == 0 {
+			t.Errorf("outbox row %d has no id", i)
+		}
+		g.ID = 0
+		if !reflect.DeepEqual(g, want[i]) {
+			t.Errorf("outbox row %d =\n%+v\nwant\n%+v", i, g, want[i])
+		}
+	}
+}
+
 func countMessages(t *testing.T, s *store.Store) int {
 	t.Helper()
 	n, err := s.CountSHSMessages(context.Background())
@@ -143,15 +131,6 @@ func countMessages(t *testing.T, s *store.Store) int {
 		t.Fatal(err)
 	}
 	return n
-}
-
-func citizen(t *testing.T, s *store.Store, pnr string) me.Citizen {
-	t.Helper()
-	c, err := s.Citizen(context.Background(), pnr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
 }
 
 // wantEvent is e as the store should return it, given the ids it chose.
@@ -319,23 +298,6 @@ func changed2() me.Signal {
 	sig.Case.Handler = me.Handler{Name: "Someone Else"}
 	sig.Citizens = append(sig.Citizens, me.Citizen{PersonalIdentityNumber: "200001012384"})
 	return sig
-}
-
-func checkOutbox(t *testing.T, got, want []store.OutboxItem) {
-	t.Helper()
-	if len(got) != len(want) {
-		t.Fatalf("%d outbox rows, want %d:\n%+v", len(got), len(want), got)
-	}
-	for i := range got {
-		g := got[i]
-		if g.ID == 0 {
-			t.Errorf("outbox row %d has no id", i)
-		}
-		g.ID = 0
-		if !reflect.DeepEqual(g, want[i]) {
-			t.Errorf("outbox row %d =\n%+v\nwant\n%+v", i, g, want[i])
-		}
-	}
 }
 
 func TestRecordSignalLaterEvents(t *testing.T) {
@@ -634,69 +596,4 @@ func TestSignalNotFound(t *testing.T) {
 			}
 		}
 	})
-}
-
-func TestSyncOrganisationsKeepsOrganisationsWithCases(t *testing.T) {
-	ctx := context.Background()
-	forEachDB(t, func(t *testing.T, s *store.Store) {
-		setup(t, s)
-		record(t, s, shsMessage("tx-1"), bygglovSignal(), at(1))
-		if err := s.SyncOrganisations(ctx, nil); err != nil {
-			t.Fatal(err)
-		}
-		orgs, err := s.Organisations(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want := []me.Organisation{malmo}; !reflect.DeepEqual(orgs, want) {
-			t.Fatalf("Organisations() = %+v, want %+v (Malmö has a case)", orgs, want)
-		}
-	})
-}
-
-// TestMigrateCasesOnExistingData applies 0002 to a database that has 0001
-// and a citizen in it.
-func TestMigrateCasesOnExistingData(t *testing.T) {
-	ctx := context.Background()
-	for _, driver := range storetest.Drivers() {
-		t.Run(driver, func(t *testing.T) {
-			t.Parallel()
-			s := storetest.OpenUnmigrated(t, driver)
-			if n, err := s.MigrateTo(ctx, 1); err != nil || n != 1 {
-				t.Fatalf("MigrateTo(1) = %d, %v; want 1", n, err)
-			}
-			if err := s.Exec(ctx, `INSERT INTO organisations (number, name) VALUES (?, ?)`, malmo.Number, malmo.Name); err != nil {
-				t.Fatal(err)
-			}
-			if err := s.Exec(ctx, `INSERT INTO citizens (personal_identity_number, name, created_at, updated_at) VALUES (?, ?, ?, ?)`,
-				tolvan.PersonalIdentityNumber, "Tolvan Tolvansson", "2025-01-01T00:00:00.000000000Z", "2025-01-01T00:00:00.000000000Z"); err != nil {
-				t.Fatal(err)
-			}
-			if n, err := s.Migrate(ctx); err != nil || n != store.Migrations(driver)-1 {
-				t.Fatalf("Migrate() = %d, %v; want %d", n, err, store.Migrations(driver)-1)
-			}
-			want := me.Citizen{PersonalIdentityNumber: tolvan.PersonalIdentityNumber}
-			if got := citizen(t, s, tolvan.PersonalIdentityNumber); !reflect.DeepEqual(got, want) {
-				t.Fatalf("citizen after migration = %+v, want %+v", got, want)
-			}
-			record(t, s, shsMessage("tx-1"), bygglovSignal(), at(1))
-			if got := citizen(t, s, tolvan.PersonalIdentityNumber); !reflect.DeepEqual(got, tolvan) {
-				t.Fatalf("citizen after a signal = %+v, want %+v", got, tolvan)
-			}
-		})
-	}
-}
-
-func TestNewID(t *testing.T) {
-	seen := map[string]bool{}
-	for range 1000 {
-		id := store.NewID("c")
-		if !caseIDPattern.MatchString(id) {
-			t.Fatalf("NewID(c) = %q, want a match of %s", id, caseIDPattern)
-		}
-		if seen[id] {
-			t.Fatalf("NewID returned %q twice", id)
-		}
-		seen[id] = true
-	}
 }

@@ -1,8 +1,17 @@
+// Tables: citizens: the names and address signals give, and the profile
+// the citizen keeps (contact details, language, notification channel).
+// Only this file writes the table; linking a citizen to a case is cases.go's
+// (linkCitizen). Errors name no personnummer: they end up in logs.
+
 package store
 
 import (
+	"cmp"
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -10,6 +19,94 @@ import (
 
 	"github.com/minaengagemang/me"
 )
+
+type citizenRow struct {
+	PersonalIdentityNumber string `db:"personal_identity_number"`
+	GivenName              string `db:"given_name"`
+	Surname                string `db:"surname"`
+	CareOf                 string `db:"care_of"`
+	Street                 string `db:"street"`
+	PostalCode             string `db:"postal_code"`
+	City                   string `db:"city"`
+	Country                string `db:"country"`
+}
+
+// address is nil when every address column is empty.
+func (r citizenRow) address() *me.PostalAddress {
+	a := me.PostalAddress{CareOf: r.CareOf, Street: r.Street, PostalCode: r.PostalCode, City: r.City, Country: r.Country}
+	if a == (me.PostalAddress{}) {
+		return nil
+	}
+	return &a
+}
+
+// Citizen returns a citizen by personnummer. Address is nil when no signal
+// has given one.
+func (s *Store) Citizen(ctx context.Context, pnr string) (me.Citizen, error) {
+	var r citizenRow
+	err := s.db.GetContext(ctx, &r, s.db.Rebind(`
+		SELECT personal_identity_number, given_name, surname,
+			care_of, street, postal_code, city, country
+		FROM citizens WHERE personal_identity_number = ?`), pnr)
+	if err != nil {
+		// No personnummer in the error: it ends up in logs.
+		return me.Citizen{}, fmt.Errorf("store: get citizen: %w", notFound(err))
+	}
+	return me.Citizen{PersonalIdentityNumber: r.PersonalIdentityNumber, GivenName: r.GivenName, Surname: r.Surname, Address: r.address()}, nil
+}
+
+// addCitizens upserts the citizens and links them to the case, in order of
+// personnummer so that concurrent transactions lock rows in the same order.
+func addCitizens(ctx context.Context, tx *sqlx.Tx, caseID string, citizens []me.Citizen, now time.Time) error {
+	citizens = slices.SortedFunc(slices.Values(citizens), func(a, b me.Citizen) int {
+		return cmp.Compare(a.PersonalIdentityNumber, b.PersonalIdentityNumber)
+	})
+	// Errors name no personnummer: they end up in logs.
+	for i, c := range citizens {
+		if i > 0 && c.PersonalIdentityNumber == citizens[i-1].PersonalIdentityNumber {
+			continue
+		}
+		if err := upsertCitizen(ctx, tx, c, now); err != nil {
+			return fmt.Errorf("upsert citizen: %w", err)
+		}
+		if err := linkCitizen(ctx, tx, caseID, c.PersonalIdentityNumber); err != nil {
+			return fmt.Errorf("link citizen to case %s: %w", caseID, err)
+		}
+	}
+	return nil
+}
+
+// upsertCitizen inserts a citizen or fills in the names it is given (an
+// empty one keeps the stored one) and, when given, the whole address.
+func upsertCitizen(ctx context.Context, tx *sqlx.Tx, c me.Citizen, now time.Time) error {
+	var a me.PostalAddress
+	if c.Address != nil {
+		a = *c.Address
+	}
+	query := `
+		INSERT INTO citizens (
+			personal_identity_number, name, given_name, surname,
+			care_of, street, postal_code, city, country, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (personal_identity_number) DO UPDATE SET
+			given_name = COALESCE(NULLIF(excluded.given_name, ''), citizens.given_name),
+			surname = COALESCE(NULLIF(excluded.surname, ''), citizens.surname),
+			name = TRIM(COALESCE(NULLIF(excluded.given_name, ''), citizens.given_name) || ' ' ||
+				COALESCE(NULLIF(excluded.surname, ''), citizens.surname)),
+			updated_at = excluded.updated_at`
+	if c.Address != nil {
+		query += `,
+			care_of = excluded.care_of,
+			street = excluded.street,
+			postal_code = excluded.postal_code,
+			city = excluded.city,
+			country = excluded.country`
+	}
+	_, err := tx.ExecContext(ctx, tx.Rebind(query),
+		c.PersonalIdentityNumber, strings.TrimSpace(c.GivenName+" "+c.Surname), c.GivenName, c.Surname,
+		a.CareOf, a.Street, a.PostalCode, a.City, a.Country, timestamp{now}, timestamp{now})
+	return err
+}
 
 type profileRow struct {
 	citizenRow
@@ -53,6 +150,21 @@ func (s *Store) CitizenProfile(ctx context.Context, pnr string) (me.CitizenProfi
 		return me.CitizenProfile{}, fmt.Errorf("store: get citizen profile: %w", notFound(err))
 	}
 	return r.profile(), nil
+}
+
+// profileTx returns the citizen's profile, or me.DefaultProfile and false
+// when ME has none.
+func profileTx(ctx context.Context, tx *sqlx.Tx, pnr string) (me.CitizenProfile, bool, error) {
+	var r profileRow
+	err := tx.GetContext(ctx, &r, tx.Rebind(profileQuery), pnr)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return me.DefaultProfile(pnr), false, nil
+	case err != nil:
+		// No personnummer in the error: it ends up in logs.
+		return me.CitizenProfile{}, false, fmt.Errorf("get citizen profile: %w", err)
+	}
+	return r.profile(), true, nil
 }
 
 // PutCitizenProfile stores a citizen's profile whole, as the portal sends
