@@ -20,6 +20,8 @@ import (
 
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/viper"
+
+	"github.com/minaengagemang/me"
 )
 
 // EnvPrefix is the prefix of environment variables overriding keys.
@@ -145,14 +147,14 @@ type Demo struct {
 // SMSGateway is the SMS gateway ME sends notifications through. With no
 // provider, SMS notifications wait in the queue.
 type SMSGateway struct {
-	Provider string        `mapstructure:"provider"` // "" (none) | http | 46elks
-	URL      string        `mapstructure:"url"`
-	Username string        `mapstructure:"username"`
-	Password Secret        `mapstructure:"password"`
-	Format   string        `mapstructure:"format"` // form | json (provider http)
-	Body     string        `mapstructure:"body"`   // text/template of the request body (provider http)
-	Sender   string        `mapstructure:"sender"` // at most 11 characters, or a +number
-	Timeout  time.Duration `mapstructure:"timeout"`
+	Provider me.SMSProvider `mapstructure:"provider"` // "" (none) | http | 46elks
+	URL      string         `mapstructure:"url"`
+	Username string         `mapstructure:"username"`
+	Password Secret         `mapstructure:"password"`
+	Format   string         `mapstructure:"format"` // form | json (provider http)
+	Body     string         `mapstructure:"body"`   // text/template of the request body (provider http)
+	Sender   string         `mapstructure:"sender"` // at most 11 characters, or a +number
+	Timeout  time.Duration  `mapstructure:"timeout"`
 }
 
 // Notifications configures how ME tells citizens that something happened.

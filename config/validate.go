@@ -2,10 +2,8 @@ package config
 
 import (
 	"fmt"
-	"io"
 	"net"
 	"net/mail"
-	netmail "net/mail"
 	"net/url"
 	"os"
 	"regexp"
@@ -395,11 +393,11 @@ func (m *SMTP) validate(ve *ValidationError) {
 	if m.Port < 1 || m.Port > 65535 {
 		ve.add("smtp.port", "%d is not a port; use 587 (starttls), 465 (tls) or 25", m.Port)
 	}
-	if _, err := netmail.ParseAddress(m.From); err != nil {
+	if _, err := mail.ParseAddress(m.From); err != nil {
 		ve.add("smtp.from", "%q is not an e-mail address ME can send from, e.g. \"Mina Engagemang <no-reply@kommun.se>\"", m.From)
 	}
 	if m.ReplyTo != "" {
-		if _, err := netmail.ParseAddress(m.ReplyTo); err != nil {
+		if _, err := mail.ParseAddress(m.ReplyTo); err != nil {
 			ve.add("smtp.reply_to", "%q is not an e-mail address", m.ReplyTo)
 		}
 	}
@@ -446,29 +444,11 @@ func (n *Notifications) validate(ve *ValidationError) {
 	if n.ReminderAfter < 0 {
 		ve.add("notifications.reminder_after", "%v must not be negative; 0 turns reminders off", n.ReminderAfter)
 	}
-	for key, v := range map[string]string{"notifications.quiet_start": n.QuietStart, "notifications.quiet_end": n.QuietEnd} {
-		if _, err := time.Parse("15:04", v); err != nil {
-			ve.add(key, "%q is not a time of day; write HH:MM, e.g. \"21:00\"", v)
-		}
+	if _, _, _, err := n.QuietHours(); err != nil {
+		ve.Problems = append(ve.Problems, err.(*ValidationError).Problems...)
 	}
-	if _, err := time.LoadLocation(n.TimeZone); err != nil || n.TimeZone == "" {
-		ve.add("notifications.time_zone", "%q is not a time zone; write e.g. Europe/Stockholm", n.TimeZone)
-	}
-	for key, t := range map[string]Text{"sms": n.Templates.SMS, "email_subject": n.Templates.EmailSubject, "email_text": n.Templates.EmailText} {
-		for lang, text := range map[string]string{"sv": t.SV, "en": t.EN} {
-			tmpl, err := template.New(key).Option("missingkey=error").Parse(text)
-			if err == nil {
-				// Run it once: a field that does not exist fails here, not
-				// in every notification.
-				err = tmpl.Execute(io.Discard, struct {
-					Organisation, PortalURL string
-					Reminder                bool
-				}{"Exempels kommun", "https://www.exempel.se/", true})
-			}
-			if err != nil || strings.TrimSpace(text) == "" {
-				ve.add("notifications.templates."+key+"."+lang, "is not a template using .Organisation, .PortalURL and .Reminder: %v", err)
-			}
-		}
+	if _, err := n.Templates.Parse(); err != nil {
+		ve.Problems = append(ve.Problems, err.(*ValidationError).Problems...)
 	}
 }
 

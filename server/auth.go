@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
+	"fmt"
+	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -12,6 +14,8 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/minaengagemang/me"
+	"github.com/minaengagemang/me/server/requestlog"
+	"github.com/minaengagemang/me/server/soap"
 )
 
 type clientKey struct{}
@@ -136,7 +140,7 @@ func (a *authenticator) requireClient(next http.Handler) http.Handler {
 			http.Error(w, reason, http.StatusUnauthorized)
 			return
 		}
-		requestInfoFrom(r.Context()).Client = c.Name
+		requestlog.From(r.Context()).Client = c.Name
 		next.ServeHTTP(w, r.WithContext(withClient(r.Context(), c)))
 	})
 }
@@ -147,4 +151,41 @@ func verifiedCert(r *http.Request) *x509.Certificate {
 		return nil
 	}
 	return r.TLS.PeerCertificates[0]
+}
+
+// requireRole lets through only clients with the role the service serves;
+// others get a Forbidden fault.
+func requireRole(role me.Role, service string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if c, _ := clientFrom(r.Context()); c.Role != role {
+			soap.WriteFault(w, r, http.StatusInternalServerError, &me.Error{Code: me.CodeForbidden,
+				Message: fmt.Sprintf("client %q has role %s; the %s service serves clients with role %s", c.Name, c.Role, service, role)})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// onlyFrom lets requests through from loopback and the given networks, and
+// answers 403 to others.
+func onlyFrom(cidrs []string, next http.Handler) http.Handler {
+	var nets []*net.IPNet
+	for _, c := range cidrs {
+		if _, n, err := net.ParseCIDR(c); err == nil {
+			nets = append(nets, n)
+		}
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, _ := net.SplitHostPort(r.RemoteAddr)
+		ip := net.ParseIP(host)
+		allowed := ip != nil && ip.IsLoopback()
+		for _, n := range nets {
+			allowed = allowed || (ip != nil && n.Contains(ip))
+		}
+		if !allowed {
+			http.Error(w, "metrics are served to loopback and the networks in http.metrics_from only", http.StatusForbidden)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }

@@ -116,10 +116,7 @@ func BenchmarkPortalReads(b *testing.B) {
 				if i%10 != 0 { // most cases belong to someone else
 					s = bytes.ReplaceAll(s, []byte(tolvan), []byte("199001010108"))
 				}
-				sig, err := parseSignal(s)
-				if err != nil {
-					b.Fatal(err)
-				}
+				sig := decodeSignal(b, s)
 				r, err := env.st.RecordSignal(ctx, me.SHSMessage{TxID: fmt.Sprintf("tx-%d", i), From: orgA, To: orgA, Client: "cases-a"}, sig, time.Now())
 				if err != nil {
 					b.Fatal(err)

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hooklift/gowsdl/soap"
-
 	"github.com/minaengagemang/me"
 	"github.com/minaengagemang/me/generated/portal"
 	"github.com/minaengagemang/me/store"
@@ -27,7 +25,7 @@ func portalOrgs(c me.Client) []string {
 // audit records a read of the citizen's personal data. A read that cannot
 // be audited is not served.
 func (s portalService) audit(ctx context.Context, client me.Client, pnr, op, object string) error {
-	return auditRead(ctx, s.store, s.tickets.now(), client, pnr, op, object)
+	return auditRead(ctx, s.store, s.now(), client, pnr, op, object)
 }
 
 func auditRead(ctx context.Context, st *store.Store, now time.Time, client me.Client, pnr, op, object string) error {
@@ -42,6 +40,19 @@ func notFound(element, format string, args ...any) error {
 	return &me.Error{Code: me.CodeNotFound, Element: element, Message: fmt.Sprintf(format, args...)}
 }
 
+// at names the request element a domain error from the store is about, so
+// that the fault tells the client which element to fix. Other errors pass
+// unchanged.
+func at(element string, err error) error {
+	var e *me.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	out := *e
+	out.Element = element
+	return &out
+}
+
 func (s portalService) ListCases(ctx context.Context, req *portal.ListCases) (*portal.ListCasesResponse, error) {
 	client, _ := clientFrom(ctx)
 	pnr := string(req.Citizen)
@@ -54,6 +65,9 @@ func (s portalService) ListCases(ctx context.Context, req *portal.ListCases) (*p
 		f.UpdatedSince = req.UpdatedSince.ToGoTime()
 	}
 	list, next, err := s.store.ListCases(ctx, f)
+	if errors.Is(err, store.ErrMalformedPageToken) {
+		return nil, at("pageToken", err)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +80,7 @@ func (s portalService) ListCases(ctx context.Context, req *portal.ListCases) (*p
 	}
 	resp := &portal.ListCasesResponse{NextPageToken: optional[portal.PageToken](next)}
 	for _, c := range list {
-		resp.Case_ = append(resp.Case_, s.toPortalSummary(c))
+		resp.Case_ = append(resp.Case_, toSummary(c, s.eServices.organisations.name(c.OrganisationNumber)))
 	}
 	return resp, nil
 }
@@ -87,9 +101,9 @@ func (s portalService) GetCase(ctx context.Context, req *portal.GetCase) (*porta
 	if err := s.audit(ctx, client, pnr, "GetCase", v.ID); err != nil {
 		return nil, err
 	}
-	detail := portal.CaseDetail{Summary: s.toPortalSummary(v.CaseSummary), HandlerName: optional[portal.ShortText](v.Handler.Name)}
+	detail := portal.CaseDetail{Summary: toSummary(v.CaseSummary, s.eServices.organisations.name(v.OrganisationNumber)), HandlerName: optional[portal.ShortText](v.Handler.Name)}
 	for _, e := range v.Events {
-		detail.Event = append(detail.Event, toPortalEvent(e))
+		detail.Event = append(detail.Event, toEvent(e))
 	}
 	return &portal.GetCaseResponse{Case_: detail}, nil
 }
@@ -100,14 +114,14 @@ func (s portalService) MarkEventRead(ctx context.Context, req *portal.MarkEventR
 	if err := checkCitizen(pnr); err != nil {
 		return nil, err
 	}
-	at, err := s.store.MarkEventRead(ctx, pnr, portalOrgs(client), string(req.EventId), client.Name, s.tickets.now().UTC())
+	readAt, err := s.store.MarkEventRead(ctx, pnr, portalOrgs(client), string(req.EventId), client.Name, s.now().UTC())
 	if errors.Is(err, me.ErrNotFound) {
 		return nil, notFound("eventId", "the citizen has no event %s", req.EventId)
 	}
 	if err != nil {
 		return nil, err
 	}
-	return &portal.MarkEventReadResponse{ReadAt: xsdTime(at)}, nil
+	return &portal.MarkEventReadResponse{ReadAt: xsdTime(readAt)}, nil
 }
 
 func (s portalService) GetAttachment(ctx context.Context, req *portal.GetAttachment) (*portal.GetAttachmentResponse, error) {
@@ -150,12 +164,16 @@ func (s portalService) SendMessageToHandler(ctx context.Context, req *portal.Sen
 	if p, err := s.store.CitizenProfile(ctx, pnr); err == nil && strings.TrimSpace(p.GivenName+" "+p.Surname) != "" {
 		name = strings.TrimSpace(p.GivenName + " " + p.Surname)
 	}
-	m := s.mail.handlerMail(v.Case, s.eServices.organisationName(v.OrganisationNumber), name, text)
-	ev, err := s.store.AddCitizenMessage(ctx, pnr, portalOrgs(client), v.ID, string(req.EventId), text, m, s.tickets.now().UTC())
-	if errors.Is(err, me.ErrNotFound) {
+	m := s.mail.HandlerMail(v.Case, s.eServices.organisations.name(v.OrganisationNumber), name, text)
+	ev, err := s.store.AddCitizenMessage(ctx, pnr, portalOrgs(client), v.ID, string(req.EventId), text, m, s.now().UTC())
+	switch {
+	case errors.Is(err, me.ErrNotFound):
 		return nil, notFound("eventId", "case %s has no event %s", req.CaseId, req.EventId)
-	}
-	if err != nil {
+	case errors.Is(err, store.ErrNoMessageAction):
+		return nil, at("eventId", err)
+	case errors.Is(err, store.ErrNoHandlerEmail):
+		return nil, at("caseId", err)
+	case err != nil:
 		return nil, err
 	}
 	return &portal.SendMessageToHandlerResponse{EventId: portal.Identifier(ev.ID)}, nil
@@ -167,57 +185,12 @@ func (s portalService) ArchiveCase(ctx context.Context, req *portal.ArchiveCase)
 	if err := checkCitizen(pnr); err != nil {
 		return nil, err
 	}
-	at, err := s.store.ArchiveCase(ctx, pnr, portalOrgs(client), string(req.CaseId), s.tickets.now().UTC())
+	archived, err := s.store.ArchiveCase(ctx, pnr, portalOrgs(client), string(req.CaseId), s.now().UTC())
 	if errors.Is(err, me.ErrNotFound) {
 		return nil, notFound("caseId", "the citizen has no case %s", req.CaseId)
 	}
 	if err != nil {
-		return nil, err
+		return nil, at("caseId", err) // a case that cannot be archived (yet)
 	}
-	return &portal.ArchiveCaseResponse{ArchivedAt: xsdTime(at)}, nil
-}
-
-func (s portalService) toPortalSummary(c me.CaseSummary) portal.CaseSummary {
-	out := portal.CaseSummary{
-		Id: portal.Identifier(c.ID), CaseNumber: optional[portal.ShortText](c.CaseNumber), Title: toPortalText(c.Title),
-		OrganisationNumber: portal.OrganisationNumber(c.OrganisationNumber), OrganisationName: portal.ShortText(s.eServices.organisationName(c.OrganisationNumber)),
-		Status: portal.CaseStatus(c.Status), Created: xsdTime(c.Created), Updated: xsdTime(c.Updated),
-		UnreadEvents: int32(c.UnreadEvents), Archived: c.Archived,
-	}
-	if c.LatestEventTitle.SV != "" {
-		t := toPortalText(c.LatestEventTitle)
-		out.LatestEventTitle = &t
-	}
-	return out
-}
-
-func toPortalText(t me.LocalizedText) portal.LocalizedText {
-	return portal.LocalizedText{Sv: portal.LongText(t.SV), En: optional[portal.LongText](t.EN)}
-}
-
-func optionalText(t me.LocalizedText) *portal.LocalizedText {
-	if t.SV == "" && t.EN == "" {
-		return nil
-	}
-	out := toPortalText(t)
-	return &out
-}
-
-func toPortalEvent(e me.Event) portal.Event {
-	out := portal.Event{Id: portal.Identifier(e.ID), Time: xsdTime(e.Time), Title: toPortalText(e.Title), Text: optionalText(e.Text),
-		FromCitizen: e.FromCitizen, Read: e.ReadAt != nil}
-	for _, a := range e.Attachments {
-		out.Attachment = append(out.Attachment, portal.AttachmentInfo{Id: portal.Identifier(a.ID), FileName: portal.ShortText(a.FileName),
-			MediaType: portal.ShortText(a.MediaType), Size: a.Size})
-	}
-	for _, a := range e.Actions {
-		pa := portal.Action{Id: portal.Identifier(a.ID), Type_: portal.ActionType(a.Type), Label: optionalText(a.Label), State: portal.ActionState(a.State),
-			AttachmentId: optional[portal.Identifier](a.AttachmentID), EServiceId: optional[portal.Identifier](a.EServiceID)}
-		if d, err := time.Parse(time.DateOnly, a.DueDate); err == nil {
-			due := soap.CreateXsdDate(d, false)
-			pa.DueDate = &due
-		}
-		out.Action = append(out.Action, pa)
-	}
-	return out
+	return &portal.ArchiveCaseResponse{ArchivedAt: xsdTime(archived)}, nil
 }

@@ -12,18 +12,26 @@ import (
 	"time"
 
 	"github.com/minaengagemang/me"
-	"github.com/minaengagemang/me/config"
 	"github.com/minaengagemang/me/generated/portal"
-	"github.com/minaengagemang/me/server/mail/smtptest"
+	"github.com/minaengagemang/me/server/notify"
+	"github.com/minaengagemang/me/server/notify/mail"
+	"github.com/minaengagemang/me/server/notify/mail/smtptest"
 )
 
 const handlerEmail = "anna.lindqvist@kommun.example"
 
 // withSMTP points ME's mail at an SMTP server in the test process.
-func withSMTP(smtp *smtptest.Server) func(*config.Config) {
-	return func(c *config.Config) {
+func withSMTP(smtp *smtptest.Server) func(*testSetup) {
+	return func(s *testSetup) {
 		host, port := smtp.Addr()
-		c.SMTP = config.SMTP{Host: host, Port: port, TLS: "none", From: "Mina Engagemang <no-reply@demo.example>", ReplyTo: "mina-engagemang@demo.example"}
+		from := "Mina Engagemang <no-reply@demo.example>"
+		sender, err := mail.NewSender(mail.SMTPConfig{Host: host, Port: port, TLS: "none", From: from})
+		if err != nil {
+			panic(err)
+		}
+		s.email = sender
+		s.server.Addressing = notify.NewAddressing(from, "mina-engagemang@demo.example")
+		s.notify.Addressing = s.server.Addressing
 	}
 }
 
@@ -267,11 +275,8 @@ func TestListCasesPagesThroughAll(t *testing.T) {
 	ctx := context.Background()
 	base := exampleSignal(t)
 	for i := 0; i < 500; i++ {
-		sig, err := parseSignal(bytes.Replace(bytes.Replace(base, []byte("<externalId>BN-2026-000123</externalId>"), []byte(fmt.Sprintf("<externalId>C-%03d</externalId>", i)), 1),
+		sig := decodeSignal(t, bytes.Replace(bytes.Replace(base, []byte("<externalId>BN-2026-000123</externalId>"), []byte(fmt.Sprintf("<externalId>C-%03d</externalId>", i)), 1),
 			[]byte("BN-2026-000123-H5"), []byte(fmt.Sprintf("E-%03d", i)), 1))
-		if err != nil {
-			t.Fatal(err)
-		}
 		if _, err := env.st.RecordSignal(ctx, me.SHSMessage{TxID: fmt.Sprintf("tx-%d", i), From: orgA, To: orgA, Client: "cases-a"}, sig, time.Now().Add(time.Duration(i)*time.Second)); err != nil {
 			t.Fatal(err)
 		}

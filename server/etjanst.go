@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/hooklift/gowsdl/soap"
-
 	"github.com/minaengagemang/me"
 	"github.com/minaengagemang/me/generated/etjanst"
 	"github.com/minaengagemang/me/store"
@@ -19,6 +17,7 @@ import (
 type eServiceService struct {
 	store   *store.Store
 	tickets *tickets
+	now     func() time.Time
 }
 
 var _ etjanst.EServiceServer = eServiceService{}
@@ -33,9 +32,9 @@ func (s eServiceService) RedeemTicket(ctx context.Context, req *etjanst.RedeemTi
 	if err != nil {
 		return nil, err
 	}
-	resp := &etjanst.RedeemTicketResponse{Purpose: etjanst.TicketPurpose(t.Purpose), EServiceId: etjanst.Identifier(t.EServiceID), Citizen: toEServiceProfile(p)}
+	resp := &etjanst.RedeemTicketResponse{Purpose: etjanst.TicketPurpose(t.Purpose), EServiceId: etjanst.Identifier(t.EServiceID), Citizen: toProfile(p)}
 	if t.Purpose != me.TicketCompletion {
-		return resp, auditRead(ctx, s.store, s.tickets.now(), client, t.PersonalIdentityNumber, "RedeemTicket", "profile")
+		return resp, auditRead(ctx, s.store, s.now(), client, t.PersonalIdentityNumber, "RedeemTicket", "profile")
 	}
 	c, ev, err := s.store.EventWithCase(ctx, t.EventID)
 	if err != nil {
@@ -50,19 +49,14 @@ func (s eServiceService) RedeemTicket(ctx context.Context, req *etjanst.RedeemTi
 		if a.State == me.ActionDone {
 			return nil, &me.Error{Code: me.CodeConflict, Element: "ticket", Message: "this completion was already sent (ReportCompletion); the ticket is used up"}
 		}
-		if a.DueDate != "" {
-			if d, err := time.Parse(time.DateOnly, a.DueDate); err == nil {
-				due := soap.CreateXsdDate(d, false)
-				comp.DueDate = &due
-			}
-		}
+		comp.DueDate = xsdDate(a.DueDate)
 		if a.CompletionData != "" {
 			comp.Data = &etjanst.CompletionData{InnerXML: a.CompletionData}
 		}
 	}
 	resp.Completion = comp
 	// Audited once the answer is complete: a refused redemption read nothing.
-	return resp, auditRead(ctx, s.store, s.tickets.now(), client, t.PersonalIdentityNumber, "RedeemTicket", "profile, completion "+t.ActionID)
+	return resp, auditRead(ctx, s.store, s.now(), client, t.PersonalIdentityNumber, "RedeemTicket", "profile, completion "+t.ActionID)
 }
 
 func (s eServiceService) ReportCompletion(ctx context.Context, req *etjanst.ReportCompletion) (*etjanst.ReportCompletionResponse, error) {
@@ -96,7 +90,7 @@ func (s eServiceService) ReportCompletion(ctx context.Context, req *etjanst.Repo
 	}
 	ev, err := s.store.CompleteAction(ctx, c.ID, actionID, me.Event{
 		Title: me.LocalizedText{SV: "Komplettering mottagen", EN: "Completion received"}, Text: text, FromCitizen: true,
-	}, s.tickets.now().UTC())
+	}, s.now().UTC())
 	if err != nil {
 		return nil, err
 	}

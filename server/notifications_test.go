@@ -9,17 +9,21 @@ import (
 	"time"
 
 	"github.com/minaengagemang/me"
-	"github.com/minaengagemang/me/config"
-	"github.com/minaengagemang/me/server/mail/smtptest"
-	"github.com/minaengagemang/me/server/sms/smstest"
+	"github.com/minaengagemang/me/server/notify/mail/smtptest"
+	"github.com/minaengagemang/me/server/notify/sms"
+	"github.com/minaengagemang/me/server/notify/sms/smstest"
 )
 
 // withGateways points ME's mail and SMS at servers in the test process.
-func withGateways(smtp *smtptest.Server, gw *smstest.Gateway) func(*config.Config) {
-	return func(c *config.Config) {
-		withSMTP(smtp)(c)
-		c.SMSGateway = config.SMSGateway{Provider: "http", URL: gw.URL() + "/send", Format: "form", Sender: "DemoKommun", Timeout: 5 * time.Second,
-			Body: "to={{urlquery .To}}&from={{urlquery .From}}&message={{urlquery .Text}}&reference={{urlquery .Reference}}"}
+func withGateways(smtp *smtptest.Server, gw *smstest.Gateway) func(*testSetup) {
+	return func(s *testSetup) {
+		withSMTP(smtp)(s)
+		g, err := sms.New(sms.Config{Provider: sms.ProviderHTTP, URL: gw.URL() + "/send", Format: "form", Sender: "DemoKommun", Timeout: 5 * time.Second,
+			Body: "to={{urlquery .To}}&from={{urlquery .From}}&message={{urlquery .Text}}&reference={{urlquery .Reference}}"}, nil)
+		if err != nil {
+			panic(err)
+		}
+		s.sms, s.notify.SMSSender = g, "DemoKommun"
 	}
 }
 

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/minaengagemang/me"
 	"github.com/minaengagemang/me/generated/portal"
+	"github.com/minaengagemang/me/server/notify"
 	"github.com/minaengagemang/me/store"
 )
 
@@ -17,7 +19,8 @@ type portalService struct {
 	eServices *eServices
 	store     *store.Store
 	tickets   *tickets
-	mail      mailSettings
+	mail      notify.Addressing
+	now       func() time.Time
 }
 
 var _ portal.PortalServer = portalService{}
@@ -34,7 +37,7 @@ func (s portalService) ListEServices(ctx context.Context, req *portal.ListEServi
 	}
 	resp := &portal.ListEServicesResponse{}
 	for _, e := range list {
-		resp.EService = append(resp.EService, toPortalEService(e, s.eServices.organisationName(e.OrganisationNumber)))
+		resp.EService = append(resp.EService, toEService(e, s.eServices.organisations.name(e.OrganisationNumber)))
 	}
 	return resp, nil
 }
@@ -49,7 +52,7 @@ func (s portalService) GetEService(ctx context.Context, req *portal.GetEService)
 	if err != nil {
 		return nil, err
 	}
-	return &portal.GetEServiceResponse{EService: toPortalEService(e, s.eServices.organisationName(e.OrganisationNumber))}, nil
+	return &portal.GetEServiceResponse{EService: toEService(e, s.eServices.organisations.name(e.OrganisationNumber))}, nil
 }
 
 func (s portalService) GetCitizenProfile(ctx context.Context, req *portal.GetCitizenProfile) (*portal.GetCitizenProfileResponse, error) {
@@ -65,11 +68,11 @@ func (s portalService) GetCitizenProfile(ctx context.Context, req *portal.GetCit
 	if err := s.audit(ctx, client, pnr, "GetCitizenProfile", "profile"); err != nil {
 		return nil, err
 	}
-	return &portal.GetCitizenProfileResponse{Profile: toPortalProfile(p)}, nil
+	return &portal.GetCitizenProfileResponse{Profile: toProfile(p)}, nil
 }
 
 func (s portalService) UpdateCitizenProfile(ctx context.Context, req *portal.UpdateCitizenProfile) (*portal.UpdateCitizenProfileResponse, error) {
-	p := fromPortalProfile(req.Profile)
+	p := fromProfile(req.Profile)
 	if err := checkCitizen(p.PersonalIdentityNumber); err != nil {
 		return nil, err
 	}
@@ -79,11 +82,11 @@ func (s portalService) UpdateCitizenProfile(ctx context.Context, req *portal.Upd
 	if (p.Channel == me.NotifyEmail || p.Channel == me.NotifyBoth) && p.Email == "" {
 		return nil, &me.Error{Code: me.CodeValidationFailed, Element: "email", Message: fmt.Sprintf("notificationChannel %s needs an e-mail address", p.Channel)}
 	}
-	stored, err := s.store.PutCitizenProfile(ctx, p, s.tickets.now().UTC())
+	stored, err := s.store.PutCitizenProfile(ctx, p, s.now().UTC())
 	if err != nil {
 		return nil, err
 	}
-	return &portal.UpdateCitizenProfileResponse{Profile: toPortalProfile(stored)}, nil
+	return &portal.UpdateCitizenProfileResponse{Profile: toProfile(stored)}, nil
 }
 
 func (s portalService) CreateStartTicket(ctx context.Context, req *portal.CreateStartTicket) (*portal.CreateStartTicketResponse, error) {
@@ -130,7 +133,7 @@ func (s portalService) CreateCompletionTicket(ctx context.Context, req *portal.C
 	case a.State == me.ActionDone:
 		return nil, &me.Error{Code: me.CodeConflict, Element: "actionId", Message: fmt.Sprintf("the completion for action %s was already sent", a.ID)}
 	}
-	e, err := s.eServices.store.EService(ctx, a.EServiceOrganisation, a.EServiceID)
+	e, err := s.store.EService(ctx, a.EServiceOrganisation, a.EServiceID)
 	if err != nil || e.Withdrawn != nil {
 		if err == nil || errors.Is(err, me.ErrNotFound) {
 			return nil, &me.Error{Code: me.CodeNotFound, Element: "actionId", Message: fmt.Sprintf(

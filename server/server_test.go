@@ -16,9 +16,14 @@ import (
 	"github.com/sirupsen/logrus"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/minaengagemang/me"
 	"github.com/minaengagemang/me/config"
 	"github.com/minaengagemang/me/generated/catalog"
 	"github.com/minaengagemang/me/generated/portal"
+	"github.com/minaengagemang/me/server/notify"
+	"github.com/minaengagemang/me/server/notify/mail"
+	"github.com/minaengagemang/me/server/notify/sms"
+	"github.com/minaengagemang/me/server/signal"
 	"github.com/minaengagemang/me/store"
 	"github.com/minaengagemang/me/store/storetest"
 	"github.com/minaengagemang/me/xsd"
@@ -31,8 +36,8 @@ const (
 )
 
 // testEnv is ME's handler on a real listener with its store on one
-// driver, two organisations and a client of every role, a clock the test
-// can move, and the log it writes.
+// driver, two organisations and a client of every role, the notifier
+// running beside it, a clock the test can move, and the log it writes.
 type testEnv struct {
 	ts    *httptest.Server
 	st    *store.Store
@@ -40,58 +45,115 @@ type testEnv struct {
 	clock *testClock
 }
 
+// testSetup is what a test may change before the server starts: the
+// server's configuration and the notifier's, and its transports (none by
+// default: what they would send waits in the store).
+type testSetup struct {
+	server Config
+	notify notify.Config
+	email  *mail.Sender
+	sms    sms.Gateway
+}
+
 // testServer is newTestEnv for tests that need only the server and store.
-func testServer(t testing.TB, driver string, configure ...func(*config.Config)) (*httptest.Server, *store.Store) {
+func testServer(t testing.TB, driver string, configure ...func(*testSetup)) (*httptest.Server, *store.Store) {
 	env := newTestEnv(t, driver, configure...)
 	return env.ts, env.st
 }
 
-func newTestEnv(t testing.TB, driver string, configure ...func(*config.Config)) *testEnv {
+func newTestEnv(t testing.TB, driver string, configure ...func(*testSetup)) *testEnv {
 	t.Helper()
 	ctx := context.Background()
 	hash, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.MinCost)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := config.Default()
-	cfg.OrganisationList = []config.Organisation{
-		{Number: orgA, Name: "Demo kommun", PortalURL: "https://demo.example/"},
-		{Number: orgB, Name: "Grannkommunen", PortalURL: "https://granne.example/"},
+	defaults := config.Default()
+	env := &testEnv{logs: &syncBuffer{}, clock: &testClock{}}
+	setup := &testSetup{
+		server: Config{
+			Organisations: []me.Organisation{
+				{Number: orgA, Name: "Demo kommun", PortalURL: "https://demo.example/"},
+				{Number: orgB, Name: "Grannkommunen", PortalURL: "https://granne.example/"},
+			},
+			MaxBodyBytes: defaults.HTTP.MaxBodyBytes,
+			SHS: SHSConfig{Product: defaults.SHS.Product, NodeID: defaults.SHS.NodeID, MaxMessageBytes: defaults.SHS.MaxMessageBytes,
+				MaxAttachments: defaults.SHS.MaxAttachments, MaxAttachmentBytes: defaults.SHS.MaxAttachmentBytes},
+			TicketLife:        defaults.Tickets.Lifetime,
+			ValidateResponses: true,
+			Now:               env.clock.Now,
+		},
+		notify: notifyConfig(t, defaults.Notifications),
 	}
-	for _, c := range []config.Client{
-		{Name: "portal-a", Organisation: orgA, Role: "portal"},
-		{Name: "portal-b", Organisation: orgB, Role: "portal"},
-		{Name: "catalog-a", Organisation: orgA, Role: "catalog"},
-		{Name: "catalog-b", Organisation: orgB, Role: "catalog"},
-		{Name: "etjanst-a", Organisation: orgA, Role: "etjanst", EServices: []string{"bygglov", "bygglov-kontrollplan"}},
-		{Name: "etjanst-a-other", Organisation: orgA, Role: "etjanst", EServices: []string{"another-eservice"}},
-		{Name: "etjanst-b", Organisation: orgB, Role: "etjanst", EServices: []string{"bygglov", "bygglov-kontrollplan"}},
-		{Name: "cases-a", Organisation: orgA, Role: "casesystem"},
-		{Name: "cases-b", Organisation: orgB, Role: "casesystem"},
+	for _, c := range []me.Client{
+		{Name: "portal-a", OrganisationNumber: orgA, Role: me.RolePortal},
+		{Name: "portal-b", OrganisationNumber: orgB, Role: me.RolePortal},
+		{Name: "catalog-a", OrganisationNumber: orgA, Role: me.RoleCatalog},
+		{Name: "catalog-b", OrganisationNumber: orgB, Role: me.RoleCatalog},
+		{Name: "etjanst-a", OrganisationNumber: orgA, Role: me.RoleEService, EServiceIDs: []string{"bygglov", "bygglov-kontrollplan"}},
+		{Name: "etjanst-a-other", OrganisationNumber: orgA, Role: me.RoleEService, EServiceIDs: []string{"another-eservice"}},
+		{Name: "etjanst-b", OrganisationNumber: orgB, Role: me.RoleEService, EServiceIDs: []string{"bygglov", "bygglov-kontrollplan"}},
+		{Name: "cases-a", OrganisationNumber: orgA, Role: me.RoleCaseSystem},
+		{Name: "cases-b", OrganisationNumber: orgB, Role: me.RoleCaseSystem},
 	} {
-		c.SecretHash = config.Secret(hash)
-		cfg.ClientList = append(cfg.ClientList, c)
+		c.SecretHash = string(hash)
+		setup.server.Clients = append(setup.server.Clients, c)
 	}
 	for _, f := range configure {
-		f(cfg)
+		f(setup)
 	}
-	st := storetest.Open(t, driver)
-	if err := st.SyncOrganisations(ctx, cfg.Organisations()); err != nil {
+	env.st = storetest.Open(t, driver)
+	if err := env.st.SyncOrganisations(ctx, setup.server.Organisations); err != nil {
 		t.Fatal(err)
 	}
-	env := &testEnv{st: st, logs: &syncBuffer{}, clock: &testClock{}}
 	log := logrus.New()
 	log.SetOutput(env.logs)
 	log.SetLevel(logrus.DebugLevel)
-	srv, err := New(cfg, st, log, Options{ValidateResponses: true, Now: env.clock.Now})
+	setup.server.Metrics = append(setup.server.Metrics, notify.NewQueueCollector(env.st, env.clock.Now))
+	srv, err := New(setup.server, env.st, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	env.ts = httptest.NewServer(srv.Handler())
+	n := notify.New(setup.notify, env.st, setup.server.Organisations, setup.email, setup.sms, log, env.clock.Now)
 	bg, stop := context.WithCancel(context.Background())
-	srv.RunBackground(bg)
+	go n.Run(bg)
 	t.Cleanup(func() { stop(); env.ts.Close(); srv.Close() })
 	return env
+}
+
+// notifyConfig is the notifier's configuration from the configuration
+// file's section, as `me serve` makes it.
+func notifyConfig(t testing.TB, c config.Notifications) notify.Config {
+	t.Helper()
+	loc, start, end, err := c.QuietHours()
+	if err != nil {
+		t.Fatal(err)
+	}
+	templates, err := c.Templates.Parse()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return notify.Config{Window: c.Window, Lease: c.Lease, ReminderAfter: c.ReminderAfter,
+		Quiet: notify.QuietHours{Start: start, End: end, Location: loc}, Texts: notify.NewTexts(templates, logrus.New())}
+}
+
+// signalSchema is parsed once for the tests: libxml2 leaks a little on
+// every parse.
+var signalSchema = sync.OnceValues(func() (map[string]*xsd.Schema, error) { return xsd.Load(xsd.Signal) })
+
+// decodeSignal decodes a signal as the receiver does.
+func decodeSignal(t testing.TB, doc []byte) me.Signal {
+	t.Helper()
+	schemas, err := signalSchema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, err := signal.NewDecoder(schemas[xsd.Signal]).Decode(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sig
 }
 
 // testClock is real time moved on by the test.

@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"crypto/x509"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -15,8 +14,9 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/minaengagemang/me"
-	"github.com/minaengagemang/me/config"
+	"github.com/minaengagemang/me/server/requestlog"
 	"github.com/minaengagemang/me/server/shs"
+	"github.com/minaengagemang/me/server/signal"
 	"github.com/minaengagemang/me/store"
 	"github.com/minaengagemang/me/xsd"
 )
@@ -25,12 +25,12 @@ import (
 // its label and sender, validates its signal and stores it exactly once,
 // answering as an SHS node does (Inera Axel's behaviour is the reference).
 type shsReceiver struct {
-	cfg           config.SHS
+	cfg           SHSConfig
 	store         *store.Store
 	log           *logrus.Logger
 	labelSchema   *xsd.Schema
-	signalSchema  *xsd.Schema
-	organisations map[string]me.Organisation
+	signals       *signal.Decoder
+	organisations organisations
 	caseSystems   map[string][]me.Client // by organisation number
 	now           func() time.Time
 }
@@ -40,7 +40,7 @@ const shsArrivalLayout = "2006-01-02T15:04:05"
 
 func (h *shsReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	info := requestInfoFrom(ctx)
+	info := requestlog.From(ctx)
 	info.Operation = "shs"
 	client, _ := clientFrom(ctx)
 	received := h.now().UTC()
@@ -74,7 +74,7 @@ func (h *shsReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.reject(ctx, w, received, client, label.TxID, body, err)
 		return
 	}
-	if label.SequenceType == "adm" {
+	if label.SequenceType == string(me.SequenceAdm) {
 		// confirm and error messages from other nodes: nothing to store.
 		entry := h.log.WithFields(logrus.Fields{"tx_id": label.TxID, "corr_id": label.CorrID, "from": label.From.OrgNumber(), "product": label.Product.ID()})
 		if m := msg.Management; m != nil && m.Error != nil {
@@ -131,7 +131,7 @@ func (h *shsReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // answer acknowledges a stored message: 202 for asynch, a reply message
 // with the receipt for synch.
 func (h *shsReceiver) answer(w http.ResponseWriter, r *http.Request, l shs.Label, rc me.SignalReceipt) {
-	if l.TransferType == "synch" {
+	if l.TransferType == string(me.Synch) {
 		h.reply(w, r, l, rc)
 		return
 	}
@@ -159,13 +159,13 @@ func (h *shsReceiver) checkLabel(r *http.Request, client me.Client, l shs.Label)
 	if cert := verifiedCert(r); cert != nil && !certNamesOrganisation(cert, from) && client.CertFingerprint == "" && client.CertSubject == "" {
 		return shs.Errorf(shs.IllegalSender, "the client certificate's serialNumber %q does not name the sender %s", cert.Subject.SerialNumber, from)
 	}
-	if l.SequenceType == "adm" {
+	if l.SequenceType == string(me.SequenceAdm) {
 		return nil
 	}
 	if !sameProduct(l.Product.ID(), h.cfg.Product) {
 		return shs.Errorf(shs.UnknownProductType, "product %s is not ME's signal product; send product urn:X-shs:%s", l.Product.Value, strings.TrimPrefix(h.cfg.Product, "urn:X-shs:"))
 	}
-	if l.SequenceType != "event" && l.SequenceType != "request" {
+	if l.SequenceType != string(me.SequenceEvent) && l.SequenceType != string(me.SequenceRequest) {
 		return shs.Errorf(shs.IllegalMessageStructure, "sequence-type %s cannot carry a signal; send event (asynch) or request (synch)", l.SequenceType)
 	}
 	return nil
@@ -201,22 +201,11 @@ func (h *shsReceiver) signal(ctx context.Context, client me.Client, msg *shs.Mes
 	if len(msg.Parts) != 1 {
 		return me.Signal{}, shs.Errorf(shs.IllegalMessageStructure, "the message has %d data parts; a signal message has exactly one, the signal XML", len(msg.Parts))
 	}
-	doc := msg.Parts[0].Data
-	if err := CheckSignal(doc); err != nil {
-		return me.Signal{}, shs.Errorf(shs.IllegalDatapartContent, "%v", err)
+	sig, err := h.signals.Decode(msg.Parts[0].Data)
+	var invalid *signal.Error
+	if errors.As(err, &invalid) {
+		return me.Signal{}, shs.Errorf(shs.IllegalDatapartContent, "%s", invalid.Error())
 	}
-	if err := h.signalSchema.Validate(doc); err != nil {
-		var errs xsd.Errors
-		if errors.As(err, &errs) {
-			lines := make([]string, len(errs))
-			for i, e := range errs {
-				lines[i] = e.Error()
-			}
-			return me.Signal{}, shs.Errorf(shs.IllegalDatapartContent, "the signal does not validate against signal.xsd (check it offline with `me validate FILE`):\n%s", strings.Join(lines, "\n"))
-		}
-		return me.Signal{}, err
-	}
-	sig, err := parseSignal(doc)
 	if err != nil {
 		return me.Signal{}, err
 	}
@@ -233,9 +222,6 @@ func (h *shsReceiver) signal(ctx context.Context, client me.Client, msg *shs.Mes
 		}
 	}
 	for _, a := range sig.Event.Actions {
-		if a.Type == me.ActionComplete && !me.ValidOrganisationNumber(a.EServiceOrganisation) {
-			return me.Signal{}, shs.Errorf(shs.IllegalDatapartContent, "complete action: organisationNumber %s fails the organisationsnummer check", a.EServiceOrganisation)
-		}
 		if a.Type == me.ActionMessage && sig.Case.Handler == (me.Handler{}) {
 			// A signal without a handler keeps the one an earlier signal
 			// gave; one with a handler replaces it, e-mail and all.
@@ -276,30 +262,17 @@ func (h *shsReceiver) shsHeaders(w http.ResponseWriter, l shs.Label, rc me.Signa
 	hd.Set("X-shs-duplicatemsg", dup)
 }
 
-// receipt is the document a synch reply carries.
-type receipt struct {
-	XMLName        xml.Name `xml:"http://minaengagemang.se/signal/v1 receipt"`
-	TxID           string   `xml:"txId"`
-	CaseID         string   `xml:"caseId"`
-	EventID        string   `xml:"eventId"`
-	Duplicate      bool     `xml:"duplicate"`
-	DuplicateEvent bool     `xml:"duplicateEvent"`
-	Arrival        string   `xml:"arrival"`
-}
-
 // reply answers a synch message with an SHS reply message whose one data
 // part is ME's receipt: the case and event the signal went to.
 func (h *shsReceiver) reply(w http.ResponseWriter, r *http.Request, l shs.Label, rc me.SignalReceipt) {
-	doc, err := xml.MarshalIndent(receipt{TxID: rc.TxID, CaseID: rc.CaseID, EventID: rc.EventID, Duplicate: rc.Duplicate,
-		DuplicateEvent: rc.DuplicateEvent, Arrival: rc.Arrival.UTC().Format(time.RFC3339)}, "", "  ")
+	doc, err := signal.Receipt(rc)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	doc = append([]byte(xml.Header), doc...)
 	out := shs.Label{
-		Version: "1.2", TxID: shs.NewID(), CorrID: l.CorrID, TransferType: "synch", MessageType: "simple",
-		DocumentType: "simple", SequenceType: "reply", Status: l.Status,
+		Version: "1.2", TxID: shs.NewID(), CorrID: l.CorrID, TransferType: string(me.Synch), MessageType: "simple",
+		DocumentType: "simple", SequenceType: string(me.SequenceReply), Status: l.Status,
 		From: &shs.Party{Value: l.To.Value, CommonName: "Mina Engagemang"}, To: &shs.Party{Value: l.From.Value},
 		Product:  l.Product,
 		Datetime: h.now().UTC().Format(shsArrivalLayout),
@@ -321,18 +294,19 @@ func (h *shsReceiver) reply(w http.ResponseWriter, r *http.Request, l shs.Label,
 func (h *shsReceiver) reject(ctx context.Context, w http.ResponseWriter, received time.Time, client me.Client, txID string, raw []byte, err error) {
 	var se *shs.Error
 	if !errors.As(err, &se) {
-		h.log.WithError(err).WithField("request_id", requestInfoFrom(ctx).ID).Error("shs: receive failed")
-		http.Error(w, "ME failed to receive the message; nothing was stored. Send it again later, or quote reference "+requestInfoFrom(ctx).ID+" to ME's administrator.", http.StatusInternalServerError)
+		info := requestlog.From(ctx)
+		info.Err = fmt.Errorf("shs: receive failed: %w", err)
+		http.Error(w, "ME failed to receive the message; nothing was stored. Send it again later, or quote reference "+info.ID+" to ME's administrator.", http.StatusInternalServerError)
 		return
 	}
-	requestInfoFrom(ctx).Fault = string(se.Code)
+	requestlog.From(ctx).Fault = string(se.Code)
 	// The rejection record must outlive a client that hung up.
 	recCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	if _, err := h.store.RecordRejection(recCtx, me.Rejection{Received: received, TxID: txID, Client: client.Name, Code: string(se.Code), Reason: se.Text, Raw: raw}); err != nil {
 		h.log.WithError(err).Error("shs: keeping the rejected message failed")
 	}
-	h.log.WithFields(logrus.Fields{"tx_id": txID, "code": se.Code, "client": client.Name, "request_id": requestInfoFrom(ctx).ID}).Warn("shs: message rejected")
+	h.log.WithFields(logrus.Fields{"tx_id": txID, "code": se.Code, "client": client.Name, "request_id": requestlog.From(ctx).ID}).Warn("shs: message rejected")
 	w.Header().Set("X-shs-errorcode", string(se.Code))
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(http.StatusBadRequest)
@@ -342,7 +316,7 @@ func (h *shsReceiver) reject(ctx context.Context, w http.ResponseWriter, receive
 // fail answers 500 without detail: ME could not store the message, and the
 // sender must send it again.
 func (h *shsReceiver) fail(w http.ResponseWriter, r *http.Request, err error) {
-	id := requestInfoFrom(r.Context()).ID
-	h.log.WithError(err).WithField("request_id", id).Error("shs: receive failed")
-	http.Error(w, "ME failed to store the message; nothing was stored. Send it again later, or quote reference "+id+" to ME's administrator.", http.StatusInternalServerError)
+	info := requestlog.From(r.Context())
+	info.Err = fmt.Errorf("shs: receive failed: %w", err)
+	http.Error(w, "ME failed to store the message; nothing was stored. Send it again later, or quote reference "+info.ID+" to ME's administrator.", http.StatusInternalServerError)
 }

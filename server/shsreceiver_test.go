@@ -227,7 +227,10 @@ func TestSynchSignalGetsAReceipt(t *testing.T) {
 	if err := schemas[xsd.Signal].Validate(reply.Parts[0].Data); err != nil {
 		t.Errorf("the receipt does not validate against signal.xsd: %v\n%s", err, reply.Parts[0].Data)
 	}
-	var rc receipt
+	var rc struct {
+		CaseID  string `xml:"caseId"`
+		EventID string `xml:"eventId"`
+	}
 	xml.Unmarshal(reply.Parts[0].Data, &rc)
 	c, _ := st.CaseByExternalID(context.Background(), orgA, "BN-2026-000123")
 	if rc.CaseID == "" || rc.CaseID != c.ID || rc.EventID == "" {
@@ -425,16 +428,16 @@ func TestSenderCertificateMustNameTheSender(t *testing.T) {
 }
 
 func TestAttachmentLimits(t *testing.T) {
-	ts, _ := testServer(t, "sqlite", func(c *config.Config) {
-		c.SHS.MaxAttachments = 1
+	ts, _ := testServer(t, "sqlite", func(s *testSetup) {
+		s.server.SHS.MaxAttachments = 1
 	})
 	resp := postSHS(t, ts, shsMessage{signal: exampleSignal(t)})
 	body := readBody(resp)
 	if resp.StatusCode != 400 || resp.Header.Get("X-shs-errorcode") != "IllegalDatapartContent" || !strings.Contains(body, "shs.max_attachments") {
 		t.Errorf("two attachments with max_attachments 1: %d %s %q", resp.StatusCode, resp.Header.Get("X-shs-errorcode"), body)
 	}
-	ts, _ = testServer(t, "sqlite", func(c *config.Config) {
-		c.SHS.MaxAttachmentBytes = 100
+	ts, _ = testServer(t, "sqlite", func(s *testSetup) {
+		s.server.SHS.MaxAttachmentBytes = 100
 	})
 	resp = postSHS(t, ts, shsMessage{signal: exampleSignal(t)})
 	body = readBody(resp)

@@ -23,14 +23,14 @@ type tickets struct {
 	now      func() time.Time
 }
 
-// newTicket returns a ticket value and the hash under which it is stored.
-func newTicket() (value string, hash []byte, err error) {
+// newTicket returns a ticket value, 256 random bits as URL-safe base64,
+// and the hash under which it is stored. crypto/rand never fails since
+// Go 1.24, as me.NewToken notes.
+func newTicket() (value string, hash []byte) {
 	var b [32]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", nil, fmt.Errorf("ticket: %w", err)
-	}
+	rand.Read(b[:])
 	value = base64.RawURLEncoding.EncodeToString(b[:])
-	return value, ticketHash(value), nil
+	return value, ticketHash(value)
 }
 
 // ticketHash is SHA-256: the value carries 256 random bits, so a slow
@@ -43,10 +43,7 @@ func ticketHash(value string) []byte {
 // issue stores a ticket for t and returns its value, the e-service URL with
 // the ticket appended, and when it expires.
 func (tk *tickets) issue(ctx context.Context, t me.Ticket, e me.EService) (value, link string, err error) {
-	value, hash, err := newTicket()
-	if err != nil {
-		return "", "", err
-	}
+	value, hash := newTicket()
 	u, err := url.Parse(e.StartURL)
 	if err != nil {
 		return "", "", fmt.Errorf("e-service %s/%s start URL: %w", e.OrganisationNumber, e.ID, err)
@@ -87,19 +84,4 @@ func (tk *tickets) redeem(ctx context.Context, value string, client me.Client) (
 		return me.Ticket{}, me.Errorf(me.CodeTicketExpired, "the ticket expired at %s; the citizen must start again from the portal", t.Expires.UTC().Format(time.RFC3339))
 	}
 	return t, nil
-}
-
-// purge deletes expired tickets every interval until ctx is done.
-func (tk *tickets) purge(ctx context.Context, interval time.Duration, logf func(n int64, err error)) {
-	ticker := time.NewTicker(interval)
-	defer ticker.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-ticker.C:
-			n, err := tk.store.PurgeTickets(ctx, tk.now().UTC())
-			logf(n, err)
-		}
-	}
 }

@@ -7,12 +7,9 @@ package store
 
 import (
 	"context"
-	crand "crypto/rand"
 	"database/sql"
-	"encoding/base32"
 	"errors"
 	"math/rand/v2"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -97,14 +94,10 @@ const (
 	idMessage    = "m" // an SHS message's local id
 )
 
-var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
-
 // newID returns prefix and 20 characters of lower-case base32 of random
 // bytes (100 bits), e.g. "c7q3k…": URL-safe and matching [A-Za-z0-9._-]{1,64}.
 func newID(prefix string) string {
-	b := make([]byte, 13)
-	crand.Read(b) // never fails
-	return prefix + strings.ToLower(idEncoding.EncodeToString(b)[:20])
+	return prefix + me.NewToken(13)[:20] // 100 bits
 }
 
 // validID reports whether id could be one of ME's ids.

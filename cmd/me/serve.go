@@ -13,7 +13,6 @@ import (
 
 	"github.com/minaengagemang/me"
 	"github.com/minaengagemang/me/config"
-	"github.com/minaengagemang/me/server"
 	"github.com/minaengagemang/me/store"
 )
 
@@ -40,12 +39,12 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := seedCatalog(ctx, st, cfg, log); err != nil {
 		return err
 	}
-	srv, err := server.New(cfg, st, log, server.Options{})
+	app, err := build(cfg, st, log, wiring{})
 	if err != nil {
 		return err
 	}
-	defer srv.Close()
-	return srv.ListenAndServe(ctx)
+	defer app.Close()
+	return app.Run(ctx, cfg.HTTP)
 }
 
 func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {

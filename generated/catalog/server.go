@@ -3,12 +3,10 @@
 package catalog
 
 import (
-	"bytes"
 	"context"
 	"encoding/xml"
-	"errors"
 
-	"github.com/hooklift/gowsdl/soap"
+	"github.com/minaengagemang/me/generated/common"
 )
 
 // CatalogServer serves CatalogPortType: one method per operation of
@@ -23,26 +21,16 @@ type CatalogServer interface {
 	ListOwnEServices(ctx context.Context, request *ListOwnEServices) (*ListOwnEServicesResponse, error)
 }
 
-// Operation is one operation of the contract, as a SOAP dispatcher needs it.
-type Operation struct {
-	Name       string
-	SOAPAction string
-	Request    xml.Name // the body element that selects the operation
-	Response   xml.Name
-	NewRequest func() any
-	Invoke     func(ctx context.Context, srv CatalogServer, request any) (any, error)
-}
-
-// Operations lists the contract's operations in WSDL order.
-func Operations() []Operation {
-	return []Operation{
+// Operations lists the contract's operations in WSDL order, bound to srv.
+func Operations(srv CatalogServer) []common.Operation {
+	return []common.Operation{
 		{
 			Name:       "PublishEService",
 			SOAPAction: "http://minaengagemang.se/catalog/v1/PublishEService",
 			Request:    xml.Name{Space: "http://minaengagemang.se/catalog/v1", Local: "PublishEService"},
 			Response:   xml.Name{Space: "http://minaengagemang.se/catalog/v1", Local: "PublishEServiceResponse"},
 			NewRequest: func() any { return new(PublishEService) },
-			Invoke: func(ctx context.Context, srv CatalogServer, request any) (any, error) {
+			Invoke: func(ctx context.Context, request any) (any, error) {
 				return srv.PublishEService(ctx, request.(*PublishEService))
 			},
 		},
@@ -52,7 +40,7 @@ func Operations() []Operation {
 			Request:    xml.Name{Space: "http://minaengagemang.se/catalog/v1", Local: "WithdrawEService"},
 			Response:   xml.Name{Space: "http://minaengagemang.se/catalog/v1", Local: "WithdrawEServiceResponse"},
 			NewRequest: func() any { return new(WithdrawEService) },
-			Invoke: func(ctx context.Context, srv CatalogServer, request any) (any, error) {
+			Invoke: func(ctx context.Context, request any) (any, error) {
 				return srv.WithdrawEService(ctx, request.(*WithdrawEService))
 			},
 		},
@@ -62,7 +50,7 @@ func Operations() []Operation {
 			Request:    xml.Name{Space: "http://minaengagemang.se/catalog/v1", Local: "ListOwnEServices"},
 			Response:   xml.Name{Space: "http://minaengagemang.se/catalog/v1", Local: "ListOwnEServicesResponse"},
 			NewRequest: func() any { return new(ListOwnEServices) },
-			Invoke: func(ctx context.Context, srv CatalogServer, request any) (any, error) {
+			Invoke: func(ctx context.Context, request any) (any, error) {
 				return srv.ListOwnEServices(ctx, request.(*ListOwnEServices))
 			},
 		},
@@ -70,25 +58,5 @@ func Operations() []Operation {
 }
 
 // AsMEFault returns the typed detail of a SOAP fault returned by a call
-// through the generated client. gowsdl's client reports a fault sent with
-// HTTP 500, as SOAP 1.1 requires, as a *soap.HTTPError holding the body;
-// this reads the detail out of it.
-func AsMEFault(err error) (*MEFault, bool) {
-	var httpErr *soap.HTTPError
-	if !errors.As(err, &httpErr) {
-		return nil, false
-	}
-	var env struct {
-		Body struct {
-			Fault struct {
-				Detail struct {
-					MEFault *MEFault
-				} `xml:"detail"`
-			} `xml:"http://schemas.xmlsoap.org/soap/envelope/ Fault"`
-		} `xml:"http://schemas.xmlsoap.org/soap/envelope/ Body"`
-	}
-	if xml.NewDecoder(bytes.NewReader(httpErr.ResponseBody)).Decode(&env) != nil || env.Body.Fault.Detail.MEFault == nil {
-		return nil, false
-	}
-	return env.Body.Fault.Detail.MEFault, true
-}
+// through the generated client (see common.AsMEFault).
+func AsMEFault(err error) (*MEFault, bool) { return common.AsMEFault(err) }

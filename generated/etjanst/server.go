@@ -3,12 +3,10 @@
 package etjanst
 
 import (
-	"bytes"
 	"context"
 	"encoding/xml"
-	"errors"
 
-	"github.com/hooklift/gowsdl/soap"
+	"github.com/minaengagemang/me/generated/common"
 )
 
 // EServiceServer serves EServicePortType: one method per operation of
@@ -21,26 +19,16 @@ type EServiceServer interface {
 	ReportCompletion(ctx context.Context, request *ReportCompletion) (*ReportCompletionResponse, error)
 }
 
-// Operation is one operation of the contract, as a SOAP dispatcher needs it.
-type Operation struct {
-	Name       string
-	SOAPAction string
-	Request    xml.Name // the body element that selects the operation
-	Response   xml.Name
-	NewRequest func() any
-	Invoke     func(ctx context.Context, srv EServiceServer, request any) (any, error)
-}
-
-// Operations lists the contract's operations in WSDL order.
-func Operations() []Operation {
-	return []Operation{
+// Operations lists the contract's operations in WSDL order, bound to srv.
+func Operations(srv EServiceServer) []common.Operation {
+	return []common.Operation{
 		{
 			Name:       "RedeemTicket",
 			SOAPAction: "http://minaengagemang.se/etjanst/v1/RedeemTicket",
 			Request:    xml.Name{Space: "http://minaengagemang.se/etjanst/v1", Local: "RedeemTicket"},
 			Response:   xml.Name{Space: "http://minaengagemang.se/etjanst/v1", Local: "RedeemTicketResponse"},
 			NewRequest: func() any { return new(RedeemTicket) },
-			Invoke: func(ctx context.Context, srv EServiceServer, request any) (any, error) {
+			Invoke: func(ctx context.Context, request any) (any, error) {
 				return srv.RedeemTicket(ctx, request.(*RedeemTicket))
 			},
 		},
@@ -50,7 +38,7 @@ func Operations() []Operation {
 			Request:    xml.Name{Space: "http://minaengagemang.se/etjanst/v1", Local: "ReportCompletion"},
 			Response:   xml.Name{Space: "http://minaengagemang.se/etjanst/v1", Local: "ReportCompletionResponse"},
 			NewRequest: func() any { return new(ReportCompletion) },
-			Invoke: func(ctx context.Context, srv EServiceServer, request any) (any, error) {
+			Invoke: func(ctx context.Context, request any) (any, error) {
 				return srv.ReportCompletion(ctx, request.(*ReportCompletion))
 			},
 		},
@@ -58,25 +46,5 @@ func Operations() []Operation {
 }
 
 // AsMEFault returns the typed detail of a SOAP fault returned by a call
-// through the generated client. gowsdl's client reports a fault sent with
-// HTTP 500, as SOAP 1.1 requires, as a *soap.HTTPError holding the body;
-// this reads the detail out of it.
-func AsMEFault(err error) (*MEFault, bool) {
-	var httpErr *soap.HTTPError
-	if !errors.As(err, &httpErr) {
-		return nil, false
-	}
-	var env struct {
-		Body struct {
-			Fault struct {
-				Detail struct {
-					MEFault *MEFault
-				} `xml:"detail"`
-			} `xml:"http://schemas.xmlsoap.org/soap/envelope/ Fault"`
-		} `xml:"http://schemas.xmlsoap.org/soap/envelope/ Body"`
-	}
-	if xml.NewDecoder(bytes.NewReader(httpErr.ResponseBody)).Decode(&env) != nil || env.Body.Fault.Detail.MEFault == nil {
-		return nil, false
-	}
-	return env.Body.Fault.Detail.MEFault, true
-}
+// through the generated client (see common.AsMEFault).
+func AsMEFault(err error) (*MEFault, bool) { return common.AsMEFault(err) }

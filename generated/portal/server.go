@@ -3,12 +3,10 @@
 package portal
 
 import (
-	"bytes"
 	"context"
 	"encoding/xml"
-	"errors"
 
-	"github.com/hooklift/gowsdl/soap"
+	"github.com/minaengagemang/me/generated/common"
 )
 
 // PortalServer serves PortalPortType: one method per operation of
@@ -41,26 +39,16 @@ type PortalServer interface {
 	UpdateCitizenProfile(ctx context.Context, request *UpdateCitizenProfile) (*UpdateCitizenProfileResponse, error)
 }
 
-// Operation is one operation of the contract, as a SOAP dispatcher needs it.
-type Operation struct {
-	Name       string
-	SOAPAction string
-	Request    xml.Name // the body element that selects the operation
-	Response   xml.Name
-	NewRequest func() any
-	Invoke     func(ctx context.Context, srv PortalServer, request any) (any, error)
-}
-
-// Operations lists the contract's operations in WSDL order.
-func Operations() []Operation {
-	return []Operation{
+// Operations lists the contract's operations in WSDL order, bound to srv.
+func Operations(srv PortalServer) []common.Operation {
+	return []common.Operation{
 		{
 			Name:       "ListEServices",
 			SOAPAction: "http://minaengagemang.se/portal/v1/ListEServices",
 			Request:    xml.Name{Space: "http://minaengagemang.se/portal/v1", Local: "ListEServices"},
 			Response:   xml.Name{Space: "http://minaengagemang.se/portal/v1", Local: "ListEServicesResponse"},
 			NewRequest: func() any { return new(ListEServices) },
-			Invoke: func(ctx context.Context, srv PortalServer, request any) (any, error) {
+			Invoke: func(ctx context.Context, request any) (any, error) {
 				return srv.ListEServices(ctx, request.(*ListEServices))
 			},
 		},
@@ -70,7 +58,7 @@ func Operations() []Operation {
 			Request:    xml.Name{Space: "http://minaengagemang.se/portal/v1", Local: "GetEService"},
 			Response:   xml.Name{Space: "http://minaengagemang.se/portal/v1", Local: "GetEServiceResponse"},
 			NewRequest: func() any { return new(GetEService) },
-			Invoke: func(ctx context.Context, srv PortalServer, request any) (any, error) {
+			Invoke: func(ctx context.Context, request any) (any, error) {
 				return srv.GetEService(ctx, request.(*GetEService))
 			},
 		},
@@ -80,7 +68,7 @@ func Operations() []Operation {
 			Request:    xml.Name{Space: "http://minaengagemang.se/portal/v1", Local: "CreateStartTicket"},
 			Response:   xml.Name{Space: "http://minaengagemang.se/portal/v1", Local: "CreateStartTicketResponse"},
 			NewRequest: func() any { return new(CreateStartTicket) },
-			Invoke: func(ctx context.Context, srv PortalServer, request any) (any, error) {
+			Invoke: func(ctx context.Context, request any) (any, error) {
 				return srv.CreateStartTicket(ctx, request.(*CreateStartTicket))
 			},
 		},
@@ -90,7 +78,7 @@ func Operations() []Operation {
 			Request:    xml.Name{Space: "http://minaengagemang.se/portal/v1", Local: "ListCases"},
 			Response:   xml.Name{Space: "http://minaengagemang.se/portal/v1", Local: "ListCasesResponse"},
 			NewRequest: func() any { return new(ListCases) },
-			Invoke: func(ctx context.Context, srv PortalServer, request any) (any, error) {
+			Invoke: func(ctx context.Context, request any) (any, error) {
 				return srv.ListCases(ctx, request.(*ListCases))
 			},
 		},
@@ -100,7 +88,7 @@ func Operations() []Operation {
 			Request:    xml.Name{Space: "http://minaengagemang.se/portal/v1", Local: "GetCase"},
 			Response:   xml.Name{Space: "http://minaengagemang.se/portal/v1", Local: "GetCaseResponse"},
 			NewRequest: func() any { return new(GetCase) },
-			Invoke: func(ctx context.Context, srv PortalServer, request any) (any, error) {
+			Invoke: func(ctx context.Context, request any) (any, error) {
 				return srv.GetCase(ctx, request.(*GetCase))
 			},
 		},
@@ -110,7 +98,7 @@ func Operations() []Operation {
 			Request:    xml.Name{Space: "http://minaengagemang.se/portal/v1", Local: "MarkEventRead"},
 			Response:   xml.Name{Space: "http://minaengagemang.se/portal/v1", Local: "MarkEventReadResponse"},
 			NewRequest: func() any { return new(MarkEventRead) },
-			Invoke: func(ctx context.Context, srv PortalServer, request any) (any, error) {
+			Invoke: func(ctx context.Context, request any) (any, error) {
 				return srv.MarkEventRead(ctx, request.(*MarkEventRead))
 			},
 		},
@@ -120,7 +108,7 @@ func Operations() []Operation {
 			Request:    xml.Name{Space: "http://minaengagemang.se/portal/v1", Local: "GetAttachment"},
 			Response:   xml.Name{Space: "http://minaengagemang.se/portal/v1", Local: "GetAttachmentResponse"},
 			NewRequest: func() any { return new(GetAttachment) },
-			Invoke: func(ctx context.Context, srv PortalServer, request any) (any, error) {
+			Invoke: func(ctx context.Context, request any) (any, error) {
 				return srv.GetAttachment(ctx, request.(*GetAttachment))
 			},
 		},
@@ -130,7 +118,7 @@ func Operations() []Operation {
 			Request:    xml.Name{Space: "http://minaengagemang.se/portal/v1", Local: "SendMessageToHandler"},
 			Response:   xml.Name{Space: "http://minaengagemang.se/portal/v1", Local: "SendMessageToHandlerResponse"},
 			NewRequest: func() any { return new(SendMessageToHandler) },
-			Invoke: func(ctx context.Context, srv PortalServer, request any) (any, error) {
+			Invoke: func(ctx context.Context, request any) (any, error) {
 				return srv.SendMessageToHandler(ctx, request.(*SendMessageToHandler))
 			},
 		},
@@ -140,7 +128,7 @@ func Operations() []Operation {
 			Request:    xml.Name{Space: "http://minaengagemang.se/portal/v1", Local: "CreateCompletionTicket"},
 			Response:   xml.Name{Space: "http://minaengagemang.se/portal/v1", Local: "CreateCompletionTicketResponse"},
 			NewRequest: func() any { return new(CreateCompletionTicket) },
-			Invoke: func(ctx context.Context, srv PortalServer, request any) (any, error) {
+			Invoke: func(ctx context.Context, request any) (any, error) {
 				return srv.CreateCompletionTicket(ctx, request.(*CreateCompletionTicket))
 			},
 		},
@@ -150,7 +138,7 @@ func Operations() []Operation {
 			Request:    xml.Name{Space: "http://minaengagemang.se/portal/v1", Local: "ArchiveCase"},
 			Response:   xml.Name{Space: "http://minaengagemang.se/portal/v1", Local: "ArchiveCaseResponse"},
 			NewRequest: func() any { return new(ArchiveCase) },
-			Invoke: func(ctx context.Context, srv PortalServer, request any) (any, error) {
+			Invoke: func(ctx context.Context, request any) (any, error) {
 				return srv.ArchiveCase(ctx, request.(*ArchiveCase))
 			},
 		},
@@ -160,7 +148,7 @@ func Operations() []Operation {
 			Request:    xml.Name{Space: "http://minaengagemang.se/portal/v1", Local: "GetCitizenProfile"},
 			Response:   xml.Name{Space: "http://minaengagemang.se/portal/v1", Local: "GetCitizenProfileResponse"},
 			NewRequest: func() any { return new(GetCitizenProfile) },
-			Invoke: func(ctx context.Context, srv PortalServer, request any) (any, error) {
+			Invoke: func(ctx context.Context, request any) (any, error) {
 				return srv.GetCitizenProfile(ctx, request.(*GetCitizenProfile))
 			},
 		},
@@ -170,7 +158,7 @@ func Operations() []Operation {
 			Request:    xml.Name{Space: "http://minaengagemang.se/portal/v1", Local: "UpdateCitizenProfile"},
 			Response:   xml.Name{Space: "http://minaengagemang.se/portal/v1", Local: "UpdateCitizenProfileResponse"},
 			NewRequest: func() any { return new(UpdateCitizenProfile) },
-			Invoke: func(ctx context.Context, srv PortalServer, request any) (any, error) {
+			Invoke: func(ctx context.Context, request any) (any, error) {
 				return srv.UpdateCitizenProfile(ctx, request.(*UpdateCitizenProfile))
 			},
 		},
@@ -178,25 +166,5 @@ func Operations() []Operation {
 }
 
 // AsMEFault returns the typed detail of a SOAP fault returned by a call
-// through the generated client. gowsdl's client reports a fault sent with
-// HTTP 500, as SOAP 1.1 requires, as a *soap.HTTPError holding the body;
-// this reads the detail out of it.
-func AsMEFault(err error) (*MEFault, bool) {
-	var httpErr *soap.HTTPError
-	if !errors.As(err, &httpErr) {
-		return nil, false
-	}
-	var env struct {
-		Body struct {
-			Fault struct {
-				Detail struct {
-					MEFault *MEFault
-				} `xml:"detail"`
-			} `xml:"http://schemas.xmlsoap.org/soap/envelope/ Fault"`
-		} `xml:"http://schemas.xmlsoap.org/soap/envelope/ Body"`
-	}
-	if xml.NewDecoder(bytes.NewReader(httpErr.ResponseBody)).Decode(&env) != nil || env.Body.Fault.Detail.MEFault == nil {
-		return nil, false
-	}
-	return env.Body.Fault.Detail.MEFault, true
-}
+// through the generated client (see common.AsMEFault).
+func AsMEFault(err error) (*MEFault, bool) { return common.AsMEFault(err) }

@@ -49,22 +49,20 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := config.Default()
-	cfg.OrganisationList = []config.Organisation{{Number: org, Name: "Demo kommun", PortalURL: "http://127.0.0.1:8080/demo/"}}
-	for _, c := range []config.Client{
-		{Name: "demo-portal", Organisation: org, Role: "portal"},
-		{Name: "demo-etjanst", Organisation: org, Role: "etjanst", EServices: []string{"bygglov", "skolskjuts", "kontrollplan"}},
-	} {
-		c.SecretHash = config.Secret(hash)
-		cfg.ClientList = append(cfg.ClientList, c)
+	defaults := config.Default()
+	orgs := []me.Organisation{{Number: org, Name: "Demo kommun", PortalURL: "http://127.0.0.1:8080/demo/"}}
+	clients := []me.Client{
+		{Name: "demo-portal", OrganisationNumber: org, Role: me.RolePortal, SecretHash: string(hash)},
+		{Name: "demo-etjanst", OrganisationNumber: org, Role: me.RoleEService, SecretHash: string(hash), EServiceIDs: []string{"bygglov", "skolskjuts", "kontrollplan"}},
 	}
 	st := storetest.Open(t, "sqlite")
-	if err := st.SyncOrganisations(ctx, cfg.Organisations()); err != nil {
+	if err := st.SyncOrganisations(ctx, orgs); err != nil {
 		t.Fatal(err)
 	}
 	log := logrus.New()
 	log.SetOutput(io.Discard)
-	srv, err := server.New(cfg, st, log, server.Options{ValidateResponses: true})
+	srv, err := server.New(server.Config{Organisations: orgs, Clients: clients, MaxBodyBytes: defaults.HTTP.MaxBodyBytes,
+		TicketLife: defaults.Tickets.Lifetime, ValidateResponses: true}, st, log)
 	if err != nil {
 		t.Fatal(err)
 	}

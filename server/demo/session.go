@@ -1,9 +1,7 @@
 package demo
 
 import (
-	"crypto/rand"
 	"crypto/subtle"
-	"encoding/base64"
 	"errors"
 	"net/http"
 	"net/url"
@@ -29,13 +27,7 @@ type session struct {
 	pnr   string // empty before login
 }
 
-func randomToken() string {
-	b := make([]byte, 24)
-	if _, err := rand.Read(b); err != nil {
-		panic(err)
-	}
-	return base64.RawURLEncoding.EncodeToString(b)
-}
+func randomToken() string { return me.NewToken(24) }
 
 func readSession(r *http.Request) (session, bool) {
 	c, err := r.Cookie(sessionCookie)

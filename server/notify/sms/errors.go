@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/minaengagemang/me"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -23,7 +25,7 @@ const maxBodyInError = 200
 // query string.
 type Error struct {
 	// Provider is Config.Provider ("http" or "46elks").
-	Provider string
+	Provider me.SMSProvider
 	// Op is the step that failed: "message" (the message itself is
 	// invalid: recipient, sender or empty text), "request" (the request
 	// could not be built or sent: network error, timeout, cancelled
@@ -93,7 +95,7 @@ func temporaryStatus(code int) bool {
 
 // statusError builds the Error of a non-2xx reply. body is the beginning of
 // the reply; secret (the password) is blanked out of it.
-func statusError(provider string, resp *http.Response, body []byte, secret string) *Error {
+func statusError(provider me.SMSProvider, resp *http.Response, body []byte, secret string) *Error {
 	e := &Error{
 		Provider:   provider,
 		Op:         "status",

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/minaengagemang/me"
-	"github.com/minaengagemang/me/server/sms"
-	"github.com/minaengagemang/me/server/sms/smstest"
+	"github.com/minaengagemang/me/server/notify/sms"
+	"github.com/minaengagemang/me/server/notify/sms/smstest"
 )
 
 const tricky = "Hej \"Åsa\" & Örjan,\nmöte kl 10 på ä-gatan <b> 50%+1 \\ ok"
@@ -133,7 +133,7 @@ func TestHTTPBodies(t *testing.T) {
 
 func TestBasicAuth(t *testing.T) {
 	tests := []struct {
-		provider string
+		provider me.SMSProvider
 		user     string
 		pass     string
 		wantErr  bool
@@ -144,7 +144,7 @@ func TestBasicAuth(t *testing.T) {
 		{"46elks", "u0123456789", "nope", true},
 	}
 	for _, tt := range tests {
-		t.Run(tt.provider+"/"+tt.pass, func(t *testing.T) {
+		t.Run(string(tt.provider)+"/"+tt.pass, func(t *testing.T) {
 			gw := smstest.Start(t)
 			want := tt.pass
 			if tt.wantErr {
@@ -250,9 +250,9 @@ func TestStatusErrors(t *testing.T) {
 		{404, false},
 		{422, false},
 	}
-	for _, provider := range []string{"http", "46elks"} {
+	for _, provider := range []me.SMSProvider{"http", "46elks"} {
 		for _, tt := range tests {
-			t.Run(provider+"/"+http.StatusText(tt.status), func(t *testing.T) {
+			t.Run(string(provider)+"/"+http.StatusText(tt.status), func(t *testing.T) {
 				gw := smstest.Start(t)
 				g, err := sms.New(sms.Config{Provider: provider, URL: gw.URL(), Username: "u", Password: "topsecret", Sender: "Kommunen"}, nil)
 				if err != nil {
@@ -270,7 +270,7 @@ func TestStatusErrors(t *testing.T) {
 				if !errors.As(err, &se) || se.StatusCode != tt.status {
 					t.Fatalf("error %#v", err)
 				}
-				for _, want := range []string{provider, http.StatusText(tt.status), "smstest: failing with"} {
+				for _, want := range []string{string(provider), http.StatusText(tt.status), "smstest: failing with"} {
 					if !strings.Contains(err.Error(), want) {
 						t.Errorf("%q lacks %q", err, want)
 					}

@@ -48,8 +48,8 @@ import (
 
 // Providers of Config.Provider.
 const (
-	ProviderHTTP   = "http"
-	Provider46elks = "46elks"
+	ProviderHTTP   = me.SMSProviderHTTP
+	Provider46elks = me.SMSProvider46elks
 )
 
 // Formats of Config.Format.
@@ -79,7 +79,7 @@ const maxReply = 64 << 10
 // Config configures a Gateway (the "sms" configuration section).
 type Config struct {
 	// Provider is "http" or "46elks".
-	Provider string
+	Provider me.SMSProvider
 	// URL is the gateway's endpoint, an absolute http or https URL without
 	// user info (put credentials in Username and Password). Required for
 	// "http"; for "46elks" it defaults to Default46elksURL.

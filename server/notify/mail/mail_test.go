@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/minaengagemang/me"
-	"github.com/minaengagemang/me/server/mail/smtptest"
+	"github.com/minaengagemang/me/server/notify/mail/smtptest"
 )
 
 const (

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/minaengagemang/me/server/sms/smstest"
+	"github.com/minaengagemang/me/server/notify/sms/smstest"
 )
 
 func post(t *testing.T, u, ct, body string) (int, error) {

@@ -6,11 +6,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/hooklift/gowsdl/soap"
-
 	"github.com/minaengagemang/me"
 	"github.com/minaengagemang/me/generated/catalog"
-	"github.com/minaengagemang/me/generated/portal"
 	"github.com/minaengagemang/me/store"
 )
 
@@ -19,7 +16,7 @@ import (
 // where portals list and show.
 type eServices struct {
 	store         *store.Store
-	organisations map[string]me.Organisation
+	organisations organisations
 	now           func() time.Time
 }
 
@@ -56,13 +53,6 @@ func (s *eServices) list(ctx context.Context, f me.EServiceFilter) ([]me.EServic
 	return s.store.ListEServices(ctx, f)
 }
 
-func (s *eServices) organisationName(number string) string {
-	if o, ok := s.organisations[number]; ok {
-		return o.Name
-	}
-	return number
-}
-
 // catalogService implements catalog.CatalogServer for catalog clients,
 // each acting for its own organisation.
 type catalogService struct{ *eServices }
@@ -91,7 +81,7 @@ func (s catalogService) PublishEService(ctx context.Context, req *catalog.Publis
 	if err != nil {
 		return nil, err
 	}
-	return &catalog.PublishEServiceResponse{EService: toCatalogEService(stored, s.organisationName(stored.OrganisationNumber))}, nil
+	return &catalog.PublishEServiceResponse{EService: toEService(stored, s.organisations.name(stored.OrganisationNumber))}, nil
 }
 
 func (s catalogService) WithdrawEService(ctx context.Context, req *catalog.WithdrawEService) (*catalog.WithdrawEServiceResponse, error) {
@@ -100,7 +90,7 @@ func (s catalogService) WithdrawEService(ctx context.Context, req *catalog.Withd
 	if err != nil {
 		return nil, err
 	}
-	return &catalog.WithdrawEServiceResponse{EService: toCatalogEService(e, s.organisationName(e.OrganisationNumber))}, nil
+	return &catalog.WithdrawEServiceResponse{EService: toEService(e, s.organisations.name(e.OrganisationNumber))}, nil
 }
 
 func (s catalogService) ListOwnEServices(ctx context.Context, req *catalog.ListOwnEServices) (*catalog.ListOwnEServicesResponse, error) {
@@ -111,80 +101,7 @@ func (s catalogService) ListOwnEServices(ctx context.Context, req *catalog.ListO
 	}
 	resp := &catalog.ListOwnEServicesResponse{}
 	for _, e := range list {
-		resp.EService = append(resp.EService, toCatalogEService(e, s.organisationName(e.OrganisationNumber)))
+		resp.EService = append(resp.EService, toEService(e, s.organisations.name(e.OrganisationNumber)))
 	}
 	return resp, nil
 }
-
-// The generated packages each hold their own copy of the shared types of
-// xsd/common.xsd, so the conversion exists once per package.
-
-func toCatalogEService(e me.EService, orgName string) catalog.EService {
-	out := catalog.EService{
-		Id:                  catalog.Identifier(e.ID),
-		OrganisationNumber:  catalog.OrganisationNumber(e.OrganisationNumber),
-		OrganisationName:    catalog.ShortText(orgName),
-		Name:                catalog.LocalizedText{Sv: catalog.LongText(e.Name.SV), En: optional[catalog.LongText](e.Name.EN)},
-		Description:         catalog.LocalizedText{Sv: catalog.LongText(e.Description.SV), En: optional[catalog.LongText](e.Description.EN)},
-		StartUrl:            catalog.HTTPURL(e.StartURL),
-		TicketParameter:     catalog.TicketParameter(e.TicketParameter),
-		AuthenticationLevel: catalog.AuthenticationLevel(e.AuthenticationLevel),
-		Published:           xsdTime(e.Published),
-	}
-	for _, a := range e.Areas {
-		out.Area = append(out.Area, catalog.Area(a))
-	}
-	if c := e.Contact; c != (me.Contact{}) {
-		out.Contact = &catalog.Contact{Name: optional[catalog.ShortText](c.Name), Email: optional[catalog.EmailAddress](c.Email),
-			Phone: optional[catalog.ShortText](c.Phone), Url: optional[catalog.HTTPURL](c.URL)}
-	}
-	if e.Withdrawn != nil {
-		w := xsdTime(*e.Withdrawn)
-		out.Withdrawn = &w
-	}
-	return out
-}
-
-func toPortalEService(e me.EService, orgName string) portal.EService {
-	out := portal.EService{
-		Id:                  portal.Identifier(e.ID),
-		OrganisationNumber:  portal.OrganisationNumber(e.OrganisationNumber),
-		OrganisationName:    portal.ShortText(orgName),
-		Name:                portal.LocalizedText{Sv: portal.LongText(e.Name.SV), En: optional[portal.LongText](e.Name.EN)},
-		Description:         portal.LocalizedText{Sv: portal.LongText(e.Description.SV), En: optional[portal.LongText](e.Description.EN)},
-		StartUrl:            portal.HTTPURL(e.StartURL),
-		TicketParameter:     portal.TicketParameter(e.TicketParameter),
-		AuthenticationLevel: portal.AuthenticationLevel(e.AuthenticationLevel),
-		Published:           xsdTime(e.Published),
-	}
-	for _, a := range e.Areas {
-		out.Area = append(out.Area, portal.Area(a))
-	}
-	if c := e.Contact; c != (me.Contact{}) {
-		out.Contact = &portal.Contact{Name: optional[portal.ShortText](c.Name), Email: optional[portal.EmailAddress](c.Email),
-			Phone: optional[portal.ShortText](c.Phone), Url: optional[portal.HTTPURL](c.URL)}
-	}
-	if e.Withdrawn != nil {
-		w := xsdTime(*e.Withdrawn)
-		out.Withdrawn = &w
-	}
-	return out
-}
-
-// optional returns nil for an empty string: the element is left out.
-func optional[T ~string](s string) *T {
-	if s == "" {
-		return nil
-	}
-	v := T(s)
-	return &v
-}
-
-func deref[T any](p *T) (zero T) {
-	if p == nil {
-		return zero
-	}
-	return *p
-}
-
-func xsdTime(t time.Time) soap.XSDDateTime { return soap.CreateXsdDateTime(t.UTC(), true) }

@@ -1,23 +1,23 @@
-package server
+package notify
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"net/mail"
 	"strings"
-	"time"
 
 	"github.com/minaengagemang/me"
-	memail "github.com/minaengagemang/me/server/mail"
+	memail "github.com/minaengagemang/me/server/notify/mail"
 )
 
-// mailSettings is how ME addresses the mail it writes.
-type mailSettings struct {
-	replyTo string // ME's own address, never a citizen's
-	domain  string // for Message-IDs
+// Addressing is how ME addresses the mail it writes.
+type Addressing struct {
+	ReplyTo string // ME's own address, never a citizen's
+	Domain  string // for Message-IDs
 }
 
-func newMailSettings(from, replyTo string) mailSettings {
+// NewAddressing derives the addressing from ME's From address and the
+// configured Reply-To (From when empty).
+func NewAddressing(from, replyTo string) Addressing {
 	if replyTo == "" {
 		replyTo = from
 	}
@@ -27,13 +27,13 @@ func newMailSettings(from, replyTo string) mailSettings {
 			domain = d
 		}
 	}
-	return mailSettings{replyTo: replyTo, domain: domain}
+	return Addressing{ReplyTo: replyTo, Domain: domain}
 }
 
-// handlerMail is the e-mail that forwards a citizen's message to the case
+// HandlerMail is the e-mail that forwards a citizen's message to the case
 // handler. To is left for the store to fill from the case, so the
 // handler's address never passes through the portal side of ME.
-func (m mailSettings) handlerMail(c me.Case, orgName, citizenName, text string) me.Mail {
+func (a Addressing) HandlerMail(c me.Case, orgName, citizenName, text string) me.Mail {
 	ref := c.CaseNumber
 	if ref == "" {
 		ref = c.ExternalID
@@ -49,17 +49,9 @@ Meddelandet finns också som en händelse i ärendet. Svara medborgaren genom
 ärendesystemet: svar på det här e-postmeddelandet når inte medborgaren.
 `, citizenName, ref, c.Title.SV, orgName, text)
 	return me.Mail{
-		ReplyTo:   m.replyTo,
+		ReplyTo:   a.ReplyTo,
 		Subject:   fmt.Sprintf("Meddelande från %s i ärende %s", citizenName, ref),
 		Text:      body,
-		MessageID: memail.NewMessageID(m.domain),
+		MessageID: memail.NewMessageID(a.Domain),
 	}
-}
-
-// backoff is exponential from 10 s up to an hour, with ±20 % jitter so that
-// many retries do not arrive together.
-func backoff(attempts int) time.Duration {
-	d := 10 * time.Second << min(attempts, 9)
-	d = min(d, time.Hour)
-	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
 }

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/minaengagemang/me/config"
+)
+
+// Run serves HTTP on h.Addr, and runs the background work beside it, until
+// ctx is done; then it shuts down gracefully. Plain HTTP is served only on
+// a loopback address.
+func (a *app) Run(ctx context.Context, h config.HTTP) error {
+	tlsConfig, err := serverTLS(h)
+	if err != nil {
+		return err
+	}
+	if tlsConfig == nil && !config.IsLoopback(h.Addr) {
+		return fmt.Errorf("http.addr %s is not a loopback address, and ME serves other addresses only over TLS: "+
+			"set http.tls.cert_file and http.tls.key_file (and http.tls.client_ca_file for mutual TLS), or listen on 127.0.0.1", h.Addr)
+	}
+	ln, err := net.Listen("tcp", h.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", h.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           a.server.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       h.ReadTimeout,
+		WriteTimeout:      h.WriteTimeout,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+	scheme := "http"
+	if tlsConfig != nil {
+		srv.TLSConfig = tlsConfig
+		ln = tls.NewListener(ln, tlsConfig)
+		scheme = "https"
+	}
+	a.log.WithFields(logrus.Fields{"addr": ln.Addr().String(), "url": scheme + "://" + ln.Addr().String() + "/soap/portal?wsdl"}).Info("listening")
+	bgCtx, stopBackground := context.WithCancel(ctx)
+	defer stopBackground()
+	a.runBackground(bgCtx)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), h.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// serverTLS builds the TLS configuration, or nil when TLS is not configured.
+func serverTLS(h config.HTTP) (*tls.Config, error) {
+	if !h.TLSEnabled() {
+		return nil, nil
+	}
+	cert, err := tls.LoadX509KeyPair(h.TLS.CertFile, h.TLS.KeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("http.tls: load certificate: %w", err)
+	}
+	c := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	if h.TLS.ClientCAFile != "" {
+		pem, err := os.ReadFile(h.TLS.ClientCAFile)
+		if err != nil {
+			return nil, fmt.Errorf("http.tls.client_ca_file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("http.tls.client_ca_file: %s holds no PEM certificate", h.TLS.ClientCAFile)
+		}
+		c.ClientAuth = tls.VerifyClientCertIfGiven
+		c.ClientCAs = pool
+		if h.TLS.RequireClientCert {
+			c.ClientAuth = tls.RequireAndVerifyClientCert
+		}
+	}
+	return c, nil
+}

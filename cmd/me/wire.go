@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/sirupsen/logrus"
+
+	"github.com/minaengagemang/me/config"
+	"github.com/minaengagemang/me/server"
+	"github.com/minaengagemang/me/server/demo"
+	"github.com/minaengagemang/me/server/notify"
+	"github.com/minaengagemang/me/server/notify/mail"
+	"github.com/minaengagemang/me/server/notify/sms"
+	"github.com/minaengagemang/me/store"
+)
+
+// The wiring: the configuration's parsed values go to the parts that need
+// them, and `me serve` runs the HTTP server and the background work side
+// by side. Nothing else in ME reads *config.Config.
+
+// wiring are what tests change in how the parts are built.
+type wiring struct {
+	now     func() time.Time
+	smtpTLS *tls.Config // the SMTP server's TLS (tests trusting a self-signed certificate)
+}
+
+// app is ME built from its configuration.
+type app struct {
+	server   *server.Server
+	notifier *notify.Notifier
+	store    *store.Store
+	log      *logrus.Logger
+	tickets  config.Tickets
+	now      func() time.Time
+}
+
+// build makes the notifier and the HTTP server from cfg.
+func build(cfg *config.Config, st *store.Store, log *logrus.Logger, w wiring) (*app, error) {
+	if w.now == nil {
+		w.now = time.Now
+	}
+	addressing := notify.NewAddressing(cfg.SMTP.From, cfg.SMTP.ReplyTo)
+	n, err := newNotifier(cfg, st, log, w, addressing)
+	if err != nil {
+		return nil, err
+	}
+	sc := server.Config{
+		Organisations: cfg.Organisations(), Clients: cfg.Clients(), PublicURL: cfg.HTTP.PublicURL, MaxBodyBytes: cfg.HTTP.MaxBodyBytes,
+		SHS: server.SHSConfig{Product: cfg.SHS.Product, NodeID: cfg.SHS.NodeID, MaxMessageBytes: cfg.SHS.MaxMessageBytes,
+			MaxAttachments: cfg.SHS.MaxAttachments, MaxAttachmentBytes: cfg.SHS.MaxAttachmentBytes},
+		TicketLife: cfg.Tickets.Lifetime, Addressing: addressing,
+		Metrics: []prometheus.Collector{notify.NewQueueCollector(st, w.now)}, MetricsFrom: cfg.HTTP.MetricsFrom, Now: w.now,
+	}
+	if d := cfg.Demo; d.Enabled {
+		sc.Demo, err = demo.New(demo.Config{SOAPBase: "http://" + cfg.HTTP.Addr, PortalUser: d.PortalClient, PortalPassword: d.PortalPassword.Reveal(),
+			EServiceUser: d.EServiceClient, EServicePassword: d.EServicePassword.Reveal(), Organisation: cfg.Organisations()[0].Number})
+		if err != nil {
+			return nil, fmt.Errorf("demo: %w", err)
+		}
+		log.Warn("demo pages are on at /demo/: their login is fake; never enable demo outside a loopback test machine")
+	}
+	srv, err := server.New(sc, st, log)
+	if err != nil {
+		return nil, err
+	}
+	return &app{server: srv, notifier: n, store: st, log: log, tickets: cfg.Tickets, now: w.now}, nil
+}
+
+// newNotifier builds the notifier and its transports. A missing mail
+// server or SMS gateway is not an error: what they would send waits.
+func newNotifier(cfg *config.Config, st *store.Store, log *logrus.Logger, w wiring, addressing notify.Addressing) (*notify.Notifier, error) {
+	c := cfg.Notifications
+	loc, quietStart, quietEnd, err := c.QuietHours()
+	if err != nil {
+		return nil, err
+	}
+	templates, err := c.Templates.Parse()
+	if err != nil {
+		return nil, err
+	}
+	var email *mail.Sender
+	if m := cfg.SMTP; m.Host != "" {
+		email, err = mail.NewSender(mail.SMTPConfig{Host: m.Host, Port: m.Port, Username: m.Username, Password: m.Password.Reveal(),
+			TLS: m.TLS, From: m.From, TLSConfig: w.smtpTLS})
+		if err != nil {
+			return nil, fmt.Errorf("smtp: %w", err)
+		}
+	} else {
+		log.Warn("smtp.host is not set: e-mail (messages to case handlers, notifications) is queued but not sent")
+	}
+	var gateway sms.Gateway
+	if g := cfg.SMSGateway; g.Provider != "" {
+		sc := sms.Config{Provider: g.Provider, URL: g.URL, Username: g.Username, Password: g.Password.Reveal(), Sender: g.Sender, Timeout: g.Timeout}
+		if g.Provider == sms.ProviderHTTP {
+			sc.Format, sc.Body = g.Format, g.Body
+		}
+		if gateway, err = sms.New(sc, nil); err != nil {
+			return nil, err
+		}
+	} else {
+		log.Warn("sms.provider is not set: SMS notifications are queued but not sent")
+	}
+	return notify.New(notify.Config{
+		Window: c.Window, Lease: c.Lease, ReminderAfter: c.ReminderAfter, Interval: time.Second,
+		Quiet: notify.QuietHours{Start: quietStart, End: quietEnd, Location: loc}, Texts: notify.NewTexts(templates, log),
+		SMSSender: cfg.SMSGateway.Sender, Addressing: addressing,
+	}, st, cfg.Organisations(), email, gateway, log, w.now), nil
+}
+
+// Close releases what the server holds.
+func (a *app) Close() { a.server.Close() }
+
+// runBackground starts the work ME does besides answering requests: the
+// notifier, and the purge of expired tickets. Both stop when ctx is done.
+func (a *app) runBackground(ctx context.Context) {
+	go a.notifier.Run(ctx)
+	go func() {
+		ticker := time.NewTicker(a.tickets.PurgeInterval)
+		defer ticker.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-ticker.C:
+				if n, err := a.store.PurgeTickets(ctx, a.now().UTC()); err != nil {
+					a.log.WithError(err).Warn("purging tickets failed")
+				} else if n > 0 {
+					a.log.WithField("tickets", n).Debug("purged expired tickets")
+				}
+			}
+		}
+	}()
+}
