@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/personnummer/go/v3"
+
 	"github.com/minaengagemang/me"
 	"github.com/minaengagemang/me/generated/portal"
 	"github.com/minaengagemang/me/store"
@@ -193,4 +195,14 @@ func (s portalService) ArchiveCase(ctx context.Context, req *portal.ArchiveCase)
 		return nil, at("caseId", err) // a case that cannot be archived (yet)
 	}
 	return &portal.ArchiveCaseResponse{ArchivedAt: xsdTime(archived)}, nil
+}
+
+// checkCitizen refuses a personnummer whose date or control digit is
+// wrong; the schema has checked its form already.
+func checkCitizen(pnr string) error {
+	if !personnummer.Valid(pnr) {
+		return &me.Error{Code: me.CodeValidationFailed, Element: "citizen",
+			Message: "the personnummer is not valid (check its date and control digit)"}
+	}
+	return nil
 }

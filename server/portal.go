@@ -164,3 +164,13 @@ func (s portalService) citizenEvent(ctx context.Context, client me.Client, pnr, 
 	}
 	return c, ev, err
 }
+
+// profile returns the citizen's profile, or the default one when ME has
+// none yet.
+func profile(ctx context.Context, st *store.Store, pnr string) (me.CitizenProfile, error) {
+	p, err := st.CitizenProfile(ctx, pnr)
+	if errors.Is(err, me.ErrNotFound) {
+		return me.DefaultProfile(pnr), nil
+	}
+	return p, err
+}

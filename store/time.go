@@ -56,13 +56,6 @@ type nullTimestamp struct {
 	Valid bool
 }
 
-func newNullTimestamp(t *time.Time) nullTimestamp {
-	if t == nil {
-		return nullTimestamp{}
-	}
-	return nullTimestamp{Time: *t, Valid: true}
-}
-
 // Ptr returns nil for NULL.
 func (n nullTimestamp) Ptr() *time.Time {
 	if !n.Valid {

@@ -253,6 +253,13 @@ func TestValidateSignals(t *testing.T) {
 	if out, err := exec.Command(meBinary, "validate", withDTD).CombinedOutput(); err == nil || !strings.Contains(string(out), "DOCTYPE") {
 		t.Errorf("me validate on a signal with a DOCTYPE: %v\n%s", err, out)
 	}
+	// The receiver's rules beyond the schema too: ME refuses this signal
+	// (IllegalDatapartContent), so me validate must.
+	wrongDigit := filepath.Join(t.TempDir(), "pnr.xml")
+	os.WriteFile(wrongDigit, bytes.Replace(example, []byte("198112289874"), []byte("198112289875"), 1), 0o644)
+	if out, err := exec.Command(meBinary, "validate", wrongDigit).CombinedOutput(); err == nil || !strings.Contains(string(out), "not a valid personnummer") {
+		t.Errorf("me validate on a personnummer with a wrong control digit: %v\n%s", err, out)
+	}
 	for _, line := range []string{":27:", ":52:", ":100:"} {
 		if !strings.Contains(string(out), "signal-broken.xml"+line) {
 			t.Errorf("me validate does not report the error on line %s:\n%s", strings.Trim(line, ":"), out)

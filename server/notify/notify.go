@@ -10,9 +10,13 @@
 package notify
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"strings"
+	"text/template"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -171,4 +175,120 @@ func retryAfter(err error) time.Duration {
 		return min(se.RetryAfter, 6*time.Hour)
 	}
 	return 0
+}
+
+func (n *Notifier) plan(ctx context.Context) int {
+	c, err := n.store.PlanNotifications(ctx, n.now().UTC(), n.cfg.Window, 100, n.builder(me.NotifyEvent))
+	if err != nil {
+		n.warn(ctx, err, "notifications: planning failed")
+		return 0
+	}
+	return c
+}
+
+// builder returns what the store calls to turn a citizen's profile into
+// the notifications it wants.
+func (n *Notifier) builder(kind me.NotificationKind) func(p me.CitizenProfile, org string, known bool) []me.Notification {
+	return func(p me.CitizenProfile, org string, known bool) []me.Notification {
+		return n.build(kind, p, org)
+	}
+}
+
+// build makes the notifications a citizen's profile asks for: none, an
+// SMS, an e-mail or both, in the citizen's language.
+func (n *Notifier) build(kind me.NotificationKind, p me.CitizenProfile, orgNumber string) []me.Notification {
+	o := n.organisations[orgNumber]
+	data := TemplateData{Organisation: o.Name, PortalURL: o.PortalURL, Reminder: kind == me.NotifyReminder}
+	if data.Organisation == "" {
+		data.Organisation = orgNumber
+	}
+	now := n.now().UTC()
+	var out []me.Notification
+	wantSMS := p.Channel == me.NotifySMS || p.Channel == me.NotifyBoth
+	wantEmail := p.Channel == me.NotifyEmail || p.Channel == me.NotifyBoth
+	if wantSMS && p.Mobile != "" {
+		out = append(out, me.Notification{Kind: kind, PersonalIdentityNumber: p.PersonalIdentityNumber, OrganisationNumber: orgNumber,
+			Channel: me.NotifySMS, To: p.Mobile, Text: n.cfg.Texts.Render("sms", p.Language, data),
+			IdempotencyKey: "me-" + me.NewToken(15), NextAttempt: n.cfg.Quiet.Next(now)})
+	}
+	if wantEmail && p.Email != "" {
+		out = append(out, me.Notification{Kind: kind, PersonalIdentityNumber: p.PersonalIdentityNumber, OrganisationNumber: orgNumber,
+			Channel: me.NotifyEmail, To: p.Email, Subject: n.cfg.Texts.Render("email_subject", p.Language, data),
+			Text: n.cfg.Texts.Render("email_text", p.Language, data), IdempotencyKey: mail.NewMessageID(n.cfg.Addressing.Domain), NextAttempt: now})
+	}
+	return out
+}
+
+// TemplateData is what notification templates may use: nothing of the
+// case.
+type TemplateData struct {
+	Organisation string
+	PortalURL    string
+	Reminder     bool
+}
+
+// Texts are the notification templates, by name and language: "sms.sv",
+// "email_subject.en", "email_text.sv".
+type Texts struct {
+	t   map[string]*template.Template
+	log *logrus.Logger
+}
+
+// NewTexts returns the texts of parsed templates keyed "name.language".
+func NewTexts(parsed map[string]*template.Template, log *logrus.Logger) *Texts {
+	return &Texts{t: parsed, log: log}
+}
+
+// Render executes template name in lang, falling back to Swedish.
+func (nt *Texts) Render(name string, lang me.Language, data TemplateData) string {
+	tmpl, ok := nt.t[name+"."+string(lang)]
+	if !ok {
+		tmpl = nt.t[name+"."+string(me.Swedish)]
+	}
+	var b bytes.Buffer
+	if tmpl == nil || tmpl.Execute(&b, data) != nil {
+		// The configuration executes every template when it is loaded, so
+		// this is not expected; the citizen still learns where to log in.
+		nt.log.WithField("template", name).Error("notifications: a template failed; sent the plain fallback text")
+		return data.Organisation + ": " + data.PortalURL
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// QuietHours are the hours of the day no SMS is sent, in a time zone.
+type QuietHours struct {
+	Start, End time.Duration // since midnight, local time; equal: none
+	Location   *time.Location
+}
+
+// Next returns t, or the end of the quiet hours t falls in. Wall-clock
+// times are built with time.Date, so days with a daylight-saving change
+// end the quiet hours at the right local time.
+func (q QuietHours) Next(t time.Time) time.Time {
+	if q.Start == q.End || q.Location == nil {
+		return t
+	}
+	start, end := int(q.Start/time.Minute), int(q.End/time.Minute)
+	local := t.In(q.Location)
+	now := local.Hour()*60 + local.Minute()
+	endOn := func(day time.Time) time.Time {
+		return time.Date(day.Year(), day.Month(), day.Day(), end/60, end%60, 0, 0, q.Location).UTC()
+	}
+	switch {
+	case start < end && now >= start && now < end: // e.g. 01:00-05:00
+		return endOn(local)
+	case start > end && now >= start: // the evening part of 21:00-08:00
+		return endOn(local.AddDate(0, 0, 1))
+	case start > end && now < end: // the morning part
+		return endOn(local)
+	}
+	return t
+}
+
+// backoff is exponential from 10 s up to an hour, with ±20 % jitter so that
+// many retries do not arrive together.
+func backoff(attempts int) time.Duration {
+	d := 10 * time.Second << min(attempts, 9)
+	d = min(d, time.Hour)
+	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
 }
