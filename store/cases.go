@@ -125,13 +125,25 @@ func touchCase(ctx context.Context, tx *sqlx.Tx, caseID string, now time.Time) e
 	return err
 }
 
-// linkCitizen puts the citizen on the case, unless they are on it already.
-func linkCitizen(ctx context.Context, tx *sqlx.Tx, caseID, pnr string) error {
-	_, err := tx.ExecContext(ctx, tx.Rebind(`
-		INSERT INTO case_citizens (case_id, personal_identity_number) VALUES (?, ?)
-		ON CONFLICT DO NOTHING`),
-		caseID, pnr)
-	return err
+// saveCase inserts the case (newCase) or updates it from a signal, and
+// puts the citizens on it that are not on it already.
+func saveCase(ctx context.Context, tx *sqlx.Tx, id string, c me.Case, citizens []string, newCase bool, now time.Time) error {
+	if newCase {
+		if err := insertCase(ctx, tx, id, c, now); err != nil {
+			return fmt.Errorf("insert case %s/%s: %w", c.OrganisationNumber, c.ExternalID, err)
+		}
+	} else if err := updateCase(ctx, tx, id, c, now); err != nil {
+		return fmt.Errorf("update case %s: %w", id, err)
+	}
+	for _, pnr := range citizens {
+		if _, err := tx.ExecContext(ctx, tx.Rebind(`
+			INSERT INTO case_citizens (case_id, personal_identity_number) VALUES (?, ?)
+			ON CONFLICT DO NOTHING`),
+			id, pnr); err != nil {
+			return fmt.Errorf("link citizen to case %s: %w", id, err)
+		}
+	}
+	return nil
 }
 
 // A citizen's cases. Every method takes the citizen's personnummer and the

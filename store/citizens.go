@@ -1,7 +1,7 @@
 // Tables: citizens: the names and address signals give, and the profile
 // the citizen keeps (contact details, language, notification channel).
 // Only this file writes the table; linking a citizen to a case is cases.go's
-// (linkCitizen). Errors name no personnummer: they end up in logs.
+// (saveCase). Errors name no personnummer: they end up in logs.
 
 package store
 
@@ -55,25 +55,25 @@ func (s *Store) Citizen(ctx context.Context, pnr string) (me.Citizen, error) {
 	return me.Citizen{PersonalIdentityNumber: r.PersonalIdentityNumber, GivenName: r.GivenName, Surname: r.Surname, Address: r.address()}, nil
 }
 
-// addCitizens upserts the citizens and links them to the case, in order of
-// personnummer so that concurrent transactions lock rows in the same order.
-func addCitizens(ctx context.Context, tx *sqlx.Tx, caseID string, citizens []me.Citizen, now time.Time) error {
+// upsertCitizens upserts the citizens in order of personnummer, so that
+// concurrent transactions lock rows in the same order, and returns their
+// personnummer in that order, each once.
+func upsertCitizens(ctx context.Context, tx *sqlx.Tx, citizens []me.Citizen, now time.Time) ([]string, error) {
 	citizens = slices.SortedFunc(slices.Values(citizens), func(a, b me.Citizen) int {
 		return cmp.Compare(a.PersonalIdentityNumber, b.PersonalIdentityNumber)
 	})
+	var pnrs []string
 	// Errors name no personnummer: they end up in logs.
 	for i, c := range citizens {
 		if i > 0 && c.PersonalIdentityNumber == citizens[i-1].PersonalIdentityNumber {
 			continue
 		}
 		if err := upsertCitizen(ctx, tx, c, now); err != nil {
-			return fmt.Errorf("upsert citizen: %w", err)
+			return nil, fmt.Errorf("upsert citizen: %w", err)
 		}
-		if err := linkCitizen(ctx, tx, caseID, c.PersonalIdentityNumber); err != nil {
-			return fmt.Errorf("link citizen to case %s: %w", caseID, err)
-		}
+		pnrs = append(pnrs, c.PersonalIdentityNumber)
 	}
-	return nil
+	return pnrs, nil
 }
 
 // upsertCitizen inserts a citizen or fills in the names it is given (an

@@ -121,35 +121,33 @@ func recordSignal(ctx context.Context, tx *sqlx.Tx, msg me.SHSMessage, sig me.Si
 	err := tx.GetContext(ctx, &r.CaseID, tx.Rebind(`
 		SELECT id FROM cases WHERE organisation_number = ? AND external_id = ?`),
 		c.OrganisationNumber, c.ExternalID)
+	newCase := errors.Is(err, sql.ErrNoRows)
 	switch {
-	case errors.Is(err, sql.ErrNoRows):
+	case newCase:
 		r.CaseID = newID(idCase)
-		if err := insertCase(ctx, tx, r.CaseID, c, now); err != nil {
-			return me.SignalReceipt{}, fmt.Errorf("insert case %s/%s: %w", c.OrganisationNumber, c.ExternalID, err)
-		}
 	case err != nil:
 		return me.SignalReceipt{}, fmt.Errorf("find case %s/%s: %w", c.OrganisationNumber, c.ExternalID, err)
-	default:
-		if sig.Event.ExternalID != "" {
-			err := tx.GetContext(ctx, &r.EventID, tx.Rebind(`
-				SELECT id FROM events WHERE case_id = ? AND external_id = ?`),
-				r.CaseID, sig.Event.ExternalID)
-			switch {
-			case err == nil:
-				r.DuplicateEvent = true
-			case !errors.Is(err, sql.ErrNoRows):
-				return me.SignalReceipt{}, fmt.Errorf("find event %s of case %s: %w", sig.Event.ExternalID, r.CaseID, err)
-			}
-		}
-		if !r.DuplicateEvent {
-			if err := updateCase(ctx, tx, r.CaseID, c, now); err != nil {
-				return me.SignalReceipt{}, fmt.Errorf("update case %s: %w", r.CaseID, err)
-			}
+	case sig.Event.ExternalID != "":
+		err := tx.GetContext(ctx, &r.EventID, tx.Rebind(`
+			SELECT id FROM events WHERE case_id = ? AND external_id = ?`),
+			r.CaseID, sig.Event.ExternalID)
+		switch {
+		case err == nil:
+			r.DuplicateEvent = true
+		case !errors.Is(err, sql.ErrNoRows):
+			return me.SignalReceipt{}, fmt.Errorf("find event %s of case %s: %w", sig.Event.ExternalID, r.CaseID, err)
 		}
 	}
 
+	// Each table is written by its own file, in one order for every
+	// signal (citizens, case, event, outbox), so concurrent transactions
+	// take their locks alike.
 	if !r.DuplicateEvent {
-		if err := addCitizens(ctx, tx, r.CaseID, sig.Citizens, now); err != nil {
+		pnrs, err := upsertCitizens(ctx, tx, sig.Citizens, now)
+		if err != nil {
+			return me.SignalReceipt{}, err
+		}
+		if err := saveCase(ctx, tx, r.CaseID, c, pnrs, newCase, now); err != nil {
 			return me.SignalReceipt{}, err
 		}
 		r.EventID = newID(idEvent)
