@@ -34,12 +34,12 @@ const soap11NS = "http://schemas.xmlsoap.org/soap/envelope/"
 var services = map[string]struct{ wsdl, schema string }{
 	"portal":  {"portal.wsdl", xsd.Portal},
 	"catalog": {"catalog.wsdl", xsd.Catalog},
-	"etjanst": {"etjanst.wsdl", xsd.EService},
+	"etjanst": {"etjanst.wsdl", xsd.Etjanst},
 }
 
 func loadSchemas(t *testing.T) map[string]*xsd.Schema {
 	t.Helper()
-	schemas, err := xsd.Load(xsd.Portal, xsd.Catalog, xsd.EService, xsd.Signal)
+	schemas, err := xsd.Load(xsd.Portal, xsd.Catalog, xsd.Etjanst, xsd.Signal)
 	if err != nil {
 		t.Fatal(err)
 	}

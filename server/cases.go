@@ -82,7 +82,7 @@ func (s portalService) ListCases(ctx context.Context, req *portal.ListCases) (*p
 	}
 	resp := &portal.ListCasesResponse{NextPageToken: optional[portal.PageToken](next)}
 	for _, c := range list {
-		resp.Case_ = append(resp.Case_, toSummary(c, s.eServices.organisations.name(c.OrganisationNumber)))
+		resp.Case_ = append(resp.Case_, toSummary(c, s.catalogue.organisations.name(c.OrganisationNumber)))
 	}
 	return resp, nil
 }
@@ -103,7 +103,7 @@ func (s portalService) GetCase(ctx context.Context, req *portal.GetCase) (*porta
 	if err := s.audit(ctx, client, pnr, "GetCase", v.ID); err != nil {
 		return nil, err
 	}
-	detail := portal.CaseDetail{Summary: toSummary(v.CaseSummary, s.eServices.organisations.name(v.OrganisationNumber)), HandlerName: optional[portal.ShortText](v.Handler.Name)}
+	detail := portal.CaseDetail{Summary: toSummary(v.CaseSummary, s.catalogue.organisations.name(v.OrganisationNumber)), HandlerName: optional[portal.ShortText](v.Handler.Name)}
 	for _, e := range v.Events {
 		detail.Event = append(detail.Event, toEvent(e))
 	}
@@ -166,7 +166,7 @@ func (s portalService) SendMessageToHandler(ctx context.Context, req *portal.Sen
 	if p, err := s.store.CitizenProfile(ctx, pnr); err == nil && strings.TrimSpace(p.GivenName+" "+p.Surname) != "" {
 		name = strings.TrimSpace(p.GivenName + " " + p.Surname)
 	}
-	m := s.mail.HandlerMail(v.Case, s.eServices.organisations.name(v.OrganisationNumber), name, text)
+	m := s.mail.HandlerMail(v.Case, s.catalogue.organisations.name(v.OrganisationNumber), name, text)
 	ev, err := s.store.AddCitizenMessage(ctx, pnr, portalOrgs(client), v.ID, string(req.EventId), text, m, s.now().UTC())
 	switch {
 	case errors.Is(err, me.ErrNotFound):

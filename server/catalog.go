@@ -11,23 +11,23 @@ import (
 	"github.com/minaengagemang/me/store"
 )
 
-// eServices is the e-service catalog (eTjänstekatalog) behind both the
+// catalogue is the e-service catalog (eTjänstekatalog) behind both the
 // catalog service, where organisations publish, and the portal service,
 // where portals list and show.
-type eServices struct {
+type catalogue struct {
 	store         *store.Store
 	organisations organisations
 	now           func() time.Time
 }
 
-func (s *eServices) publish(ctx context.Context, e me.EService) (me.EService, error) {
+func (s *catalogue) publish(ctx context.Context, e me.EService) (me.EService, error) {
 	if e.TicketParameter == "" {
 		e.TicketParameter = "ticket"
 	}
 	return s.store.PublishEService(ctx, e, s.now())
 }
 
-func (s *eServices) withdraw(ctx context.Context, org, id string) (me.EService, error) {
+func (s *catalogue) withdraw(ctx context.Context, org, id string) (me.EService, error) {
 	e, err := s.store.WithdrawEService(ctx, org, id, s.now())
 	if errors.Is(err, me.ErrNotFound) {
 		return e, &me.Error{Code: me.CodeNotFound, Element: "eServiceId",
@@ -36,7 +36,7 @@ func (s *eServices) withdraw(ctx context.Context, org, id string) (me.EService, 
 	return e, err
 }
 
-func (s *eServices) get(ctx context.Context, org, id string) (me.EService, error) {
+func (s *catalogue) get(ctx context.Context, org, id string) (me.EService, error) {
 	e, err := s.store.EService(ctx, org, id)
 	if errors.Is(err, me.ErrNotFound) || (err == nil && e.Withdrawn != nil) {
 		return me.EService{}, &me.Error{Code: me.CodeNotFound, Element: "eServiceId",
@@ -45,7 +45,7 @@ func (s *eServices) get(ctx context.Context, org, id string) (me.EService, error
 	return e, err
 }
 
-func (s *eServices) list(ctx context.Context, f me.EServiceFilter) ([]me.EService, error) {
+func (s *catalogue) list(ctx context.Context, f me.EServiceFilter) ([]me.EService, error) {
 	if _, ok := s.organisations[f.OrganisationNumber]; !ok {
 		return nil, &me.Error{Code: me.CodeNotFound, Element: "organisationNumber",
 			Message: fmt.Sprintf("organisation %s is not served by this ME", f.OrganisationNumber)}
@@ -55,7 +55,7 @@ func (s *eServices) list(ctx context.Context, f me.EServiceFilter) ([]me.EServic
 
 // catalogService implements catalog.CatalogServer for catalog clients,
 // each acting for its own organisation.
-type catalogService struct{ *eServices }
+type catalogService struct{ *catalogue }
 
 var _ catalog.CatalogServer = catalogService{}
 

@@ -11,18 +11,18 @@ import (
 	"github.com/minaengagemang/me/store"
 )
 
-// eServiceService implements etjanst.EServiceServer for e-services
+// etjanstService implements etjanst.EServiceServer for e-services
 // (eTjänster): redeeming the ticket a citizen arrives with, and reporting
 // a completion (komplettering) sent on to the case system.
-type eServiceService struct {
+type etjanstService struct {
 	store   *store.Store
 	tickets *tickets
 	now     func() time.Time
 }
 
-var _ etjanst.EServiceServer = eServiceService{}
+var _ etjanst.EServiceServer = etjanstService{}
 
-func (s eServiceService) RedeemTicket(ctx context.Context, req *etjanst.RedeemTicket) (*etjanst.RedeemTicketResponse, error) {
+func (s etjanstService) RedeemTicket(ctx context.Context, req *etjanst.RedeemTicket) (*etjanst.RedeemTicketResponse, error) {
 	client, _ := clientFrom(ctx)
 	t, err := s.tickets.redeem(ctx, string(req.Ticket), client)
 	if err != nil {
@@ -59,7 +59,7 @@ func (s eServiceService) RedeemTicket(ctx context.Context, req *etjanst.RedeemTi
 	return resp, auditRead(ctx, s.store, s.now(), client, t.PersonalIdentityNumber, "RedeemTicket", "profile, completion "+t.ActionID)
 }
 
-func (s eServiceService) ReportCompletion(ctx context.Context, req *etjanst.ReportCompletion) (*etjanst.ReportCompletionResponse, error) {
+func (s etjanstService) ReportCompletion(ctx context.Context, req *etjanst.ReportCompletion) (*etjanst.ReportCompletionResponse, error) {
 	client, _ := clientFrom(ctx)
 	caseID, actionID := string(req.CaseId), string(req.ActionId)
 	// A missing case, a missing action and another e-service's action are

@@ -16,7 +16,7 @@ import (
 // portalService implements portal.PortalServer: what an organisation's web
 // asks on behalf of a logged-in citizen.
 type portalService struct {
-	eServices *eServices
+	catalogue *catalogue
 	store     *store.Store
 	tickets   *tickets
 	mail      notify.Addressing
@@ -31,13 +31,13 @@ func (s portalService) ListEServices(ctx context.Context, req *portal.ListEServi
 	if req.OrganisationNumber != nil {
 		f.OrganisationNumber = string(*req.OrganisationNumber)
 	}
-	list, err := s.eServices.list(ctx, f)
+	list, err := s.catalogue.list(ctx, f)
 	if err != nil {
 		return nil, err
 	}
 	resp := &portal.ListEServicesResponse{}
 	for _, e := range list {
-		resp.EService = append(resp.EService, toEService(e, s.eServices.organisations.name(e.OrganisationNumber)))
+		resp.EService = append(resp.EService, toEService(e, s.catalogue.organisations.name(e.OrganisationNumber)))
 	}
 	return resp, nil
 }
@@ -48,11 +48,11 @@ func (s portalService) GetEService(ctx context.Context, req *portal.GetEService)
 	if req.OrganisationNumber != nil {
 		org = string(*req.OrganisationNumber)
 	}
-	e, err := s.eServices.get(ctx, org, string(req.EServiceId))
+	e, err := s.catalogue.get(ctx, org, string(req.EServiceId))
 	if err != nil {
 		return nil, err
 	}
-	return &portal.GetEServiceResponse{EService: toEService(e, s.eServices.organisations.name(e.OrganisationNumber))}, nil
+	return &portal.GetEServiceResponse{EService: toEService(e, s.catalogue.organisations.name(e.OrganisationNumber))}, nil
 }
 
 func (s portalService) GetCitizenProfile(ctx context.Context, req *portal.GetCitizenProfile) (*portal.GetCitizenProfileResponse, error) {
@@ -99,7 +99,7 @@ func (s portalService) CreateStartTicket(ctx context.Context, req *portal.Create
 	if req.OrganisationNumber != nil {
 		org = string(*req.OrganisationNumber)
 	}
-	e, err := s.eServices.get(ctx, org, string(req.EServiceId))
+	e, err := s.catalogue.get(ctx, org, string(req.EServiceId))
 	if err != nil {
 		return nil, err
 	}

@@ -73,7 +73,7 @@ func New(cfg Config, st *store.Store, log *logrus.Logger) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	schemas, err := xsd.Load(xsd.Portal, xsd.Catalog, xsd.EService, xsd.SHSLabel, xsd.Signal)
+	schemas, err := xsd.Load(xsd.Portal, xsd.Catalog, xsd.Etjanst, xsd.SHSLabel, xsd.Signal)
 	if err != nil {
 		return nil, err
 	}
@@ -82,9 +82,9 @@ func New(cfg Config, st *store.Store, log *logrus.Logger) (*Server, error) {
 	for _, o := range cfg.Organisations {
 		orgs[o.Number] = o
 	}
-	catalogue := &eServices{store: st, organisations: orgs, now: cfg.Now}
+	cat := &catalogue{store: st, organisations: orgs, now: cfg.Now}
 	tickets := &tickets{store: st, lifetime: cfg.TicketLife, now: cfg.Now}
-	portalSrv := portalService{eServices: catalogue, store: st, tickets: tickets, mail: cfg.Addressing, now: cfg.Now}
+	portalSrv := portalService{catalogue: cat, store: st, tickets: tickets, mail: cfg.Addressing, now: cfg.Now}
 	endpoints := []struct {
 		name   string
 		role   me.Role
@@ -92,8 +92,8 @@ func New(cfg Config, st *store.Store, log *logrus.Logger) (*Server, error) {
 		ops    []soap.Operation
 	}{
 		{"portal", me.RolePortal, xsd.Portal, portal.Operations(portalSrv)},
-		{"catalog", me.RoleCatalog, xsd.Catalog, catalog.Operations(catalogService{catalogue})},
-		{"etjanst", me.RoleEService, xsd.EService, etjanst.Operations(eServiceService{store: st, tickets: tickets, now: cfg.Now})},
+		{"catalog", me.RoleCatalog, xsd.Catalog, catalog.Operations(catalogService{cat})},
+		{"etjanst", me.RoleEService, xsd.Etjanst, etjanst.Operations(etjanstService{store: st, tickets: tickets, now: cfg.Now})},
 	}
 	auth := newAuthenticator(cfg.Clients, cfg.Now)
 	mux := http.NewServeMux()

@@ -30,7 +30,7 @@ const (
 	Fault    = "fault.xsd"
 	Portal   = "portal.xsd"
 	Catalog  = "catalog.xsd"
-	EService = "etjanst.xsd"
+	Etjanst  = "etjanst.xsd"
 	Signal   = "signal.xsd"
 	SHSLabel = "shs-label-1.2.xsd"
 )

@@ -6,7 +6,7 @@ import (
 )
 
 func TestValidateReportsLinesAndElements(t *testing.T) {
-	schemas, err := Load(Portal, Catalog, EService, Fault)
+	schemas, err := Load(Portal, Catalog, Etjanst, Fault)
 	if err != nil {
 		t.Fatal(err)
 	}

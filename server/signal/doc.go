@@ -8,21 +8,21 @@ type signalDoc struct {
 		Number string `xml:"organisationNumber"`
 	} `xml:"organisation"`
 	Case struct {
-		ExternalID string    `xml:"externalId"`
-		CaseNumber string    `xml:"caseNumber"`
-		Title      textDoc   `xml:"title"`
-		Citizens   []citizen `xml:"citizen"`
-		Status     string    `xml:"status"`
-		Handler    *handler  `xml:"handler"`
+		ExternalID string       `xml:"externalId"`
+		CaseNumber string       `xml:"caseNumber"`
+		Title      textDoc      `xml:"title"`
+		Citizens   []citizenDoc `xml:"citizen"`
+		Status     string       `xml:"status"`
+		Handler    *handlerDoc  `xml:"handler"`
 	} `xml:"case"`
 	Event struct {
-		ExternalID  string       `xml:"externalId"`
-		Time        string       `xml:"time"`
-		Title       textDoc      `xml:"title"`
-		Text        textDoc      `xml:"text"`
-		Notify      *bool        `xml:"notify"`
-		Attachments []attachment `xml:"attachment"`
-		Actions     []action     `xml:"action"`
+		ExternalID  string          `xml:"externalId"`
+		Time        string          `xml:"time"`
+		Title       textDoc         `xml:"title"`
+		Text        textDoc         `xml:"text"`
+		Notify      *bool           `xml:"notify"`
+		Attachments []attachmentDoc `xml:"attachment"`
+		Actions     []actionDoc     `xml:"action"`
 	} `xml:"event"`
 }
 
@@ -31,7 +31,7 @@ type textDoc struct {
 	EN string `xml:"en"`
 }
 
-type citizen struct {
+type citizenDoc struct {
 	PNR       string `xml:"personalIdentityNumber"`
 	GivenName string `xml:"givenName"`
 	Surname   string `xml:"surname"`
@@ -44,19 +44,19 @@ type citizen struct {
 	} `xml:"address"`
 }
 
-type handler struct {
+type handlerDoc struct {
 	Name  string `xml:"name"`
 	Email string `xml:"email"`
 }
 
-type attachment struct {
+type attachmentDoc struct {
 	ID        string `xml:"id"`
 	FileName  string `xml:"fileName"`
 	MediaType string `xml:"mediaType"`
 	Content   string `xml:"content"`
 }
 
-type action struct {
+type actionDoc struct {
 	ID       string  `xml:"id"`
 	Label    textDoc `xml:"label"`
 	Download *struct {

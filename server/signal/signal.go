@@ -128,7 +128,7 @@ func decode(doc []byte) (me.Signal, error) {
 	// The completion data is read in a second pass over the bytes, which
 	// only a signal with a complete action needs.
 	var data []string
-	if slices.ContainsFunc(d.Event.Actions, func(a action) bool { return a.Complete != nil }) {
+	if slices.ContainsFunc(d.Event.Actions, func(a actionDoc) bool { return a.Complete != nil }) {
 		var err error
 		if data, err = completionData(doc); err != nil {
 			return me.Signal{}, fmt.Errorf("read completion data: %w", err)
