@@ -20,6 +20,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -244,5 +245,30 @@ func TestSOAPExamples(t *testing.T) {
 	}
 	for name := range missing {
 		t.Errorf("operation %s has no example examples/soap/%s.xml", name, name)
+	}
+}
+
+// TestArchitectureWalks: every step of the walks in architecture.md names
+// a file that exists and a function declared in it, so the map follows the
+// code when files move.
+func TestArchitectureWalks(t *testing.T) {
+	doc, err := os.ReadFile("architecture.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	step := regexp.MustCompile("(?m)^[0-9]+\\. `([^`]+\\.go)` — `(?:[A-Za-z]+\\.)?([A-Za-z]+)`")
+	steps := step.FindAllStringSubmatch(string(doc), -1)
+	if len(steps) < 15 {
+		t.Fatalf("found %d walk steps in architecture.md; want both walks", len(steps))
+	}
+	for _, s := range steps {
+		src, err := os.ReadFile(filepath.Join("..", s[1]))
+		if err != nil {
+			t.Errorf("architecture.md names %s: %v", s[1], err)
+			continue
+		}
+		if !regexp.MustCompile(`(?m)^func (\([^)]*\) )?` + s[2] + `[\[(]`).Match(src) {
+			t.Errorf("architecture.md says %s is in %s; it is not declared there", s[2], s[1])
+		}
 	}
 }
