@@ -94,7 +94,11 @@ type TLS struct {
 type Database struct {
 	Driver       string `mapstructure:"driver"` // sqlite | postgres
 	DSN          string `mapstructure:"dsn"`
-	MaxOpenConns int    `mapstructure:"max_open_conns"` // 0 = driver default
+	MaxOpenConns int    `mapstructure:"max_open_conns"` // 0 = ME's default for the driver
+	// A connection this old is closed and replaced; one idle this long is
+	// closed. 0 = ME's default (30m, 5m).
+	ConnMaxLifetime time.Duration `mapstructure:"conn_max_lifetime"`
+	ConnMaxIdleTime time.Duration `mapstructure:"conn_max_idle_time"`
 }
 
 // Log configures the process log.

@@ -272,6 +272,11 @@ func (d *Database) validate(ve *ValidationError) {
 	if d.MaxOpenConns < 0 {
 		ve.add("database.max_open_conns", "%d is negative; use 0 for the driver default or a positive limit", d.MaxOpenConns)
 	}
+	for key, v := range map[string]time.Duration{"database.conn_max_lifetime": d.ConnMaxLifetime, "database.conn_max_idle_time": d.ConnMaxIdleTime} {
+		if v < 0 {
+			ve.add(key, "%v is negative; use 0 for ME's default or a duration such as \"30m\"", v)
+		}
+	}
 }
 
 func (l *Log) validate(ve *ValidationError) {

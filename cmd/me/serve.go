@@ -74,7 +74,7 @@ func openConfigured(ctx context.Context, path string) (*config.Config, *store.St
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := store.Open(ctx, cfg.Database.Driver, cfg.Database.DSN)
+	st, err := openDatabase(ctx, cfg.Database)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -121,7 +121,7 @@ func newLogger(c config.Log, out io.Writer) (*logrus.Logger, error) {
 // openStore opens and migrates the store and writes the configured
 // organisations and clients to it: the YAML file is their source of truth.
 func openStore(ctx context.Context, cfg *config.Config, log *logrus.Logger) (*store.Store, error) {
-	st, err := store.Open(ctx, cfg.Database.Driver, cfg.Database.DSN)
+	st, err := openDatabase(ctx, cfg.Database)
 	if err != nil {
 		return nil, err
 	}
@@ -158,4 +158,14 @@ func seedCatalog(ctx context.Context, st *store.Store, cfg *config.Config, log *
 		log.WithFields(logrus.Fields{"organisation": e.OrganisationNumber, "eservice": e.ID}).Info("published configured e-service")
 	}
 	return nil
+}
+
+// openDatabase opens the configured store with its pool.
+func openDatabase(ctx context.Context, d config.Database) (*store.Store, error) {
+	st, err := store.Open(ctx, d.Driver, d.DSN)
+	if err != nil {
+		return nil, err
+	}
+	st.SetPool(store.Pool{MaxOpen: d.MaxOpenConns, MaxLifetime: d.ConnMaxLifetime, MaxIdleTime: d.ConnMaxIdleTime})
+	return st, nil
 }
