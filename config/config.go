@@ -176,8 +176,11 @@ type Notifications struct {
 	ReminderAfter time.Duration `mapstructure:"reminder_after"`
 	// Lease is how long a node may take to send one notification before
 	// another node (or this one, restarted) sends it again.
-	Lease     time.Duration `mapstructure:"lease"`
-	Templates Templates     `mapstructure:"templates"`
+	Lease time.Duration `mapstructure:"lease"`
+	// Concurrency is how many notifications a node sends at once; a
+	// crash (kill -9) may repeat that many, under the same key.
+	Concurrency int       `mapstructure:"concurrency"`
+	Templates   Templates `mapstructure:"templates"`
 }
 
 // Templates are Go text/templates with .Organisation, .PortalURL and
@@ -297,7 +300,7 @@ func Default() *Config {
 		SMTP:       SMTP{Port: 587, TLS: "starttls"},
 		SMSGateway: SMSGateway{Format: "form", Timeout: 10 * time.Second},
 		Notifications: Notifications{Window: 5 * time.Minute, QuietStart: "21:00", QuietEnd: "08:00", TimeZone: "Europe/Stockholm",
-			ReminderAfter: 72 * time.Hour, Lease: 2 * time.Minute, Templates: DefaultTemplates()},
+			ReminderAfter: 72 * time.Hour, Lease: 2 * time.Minute, Concurrency: 16, Templates: DefaultTemplates()},
 		SHS: SHS{Product: DefaultSHSProduct, NodeID: "minaengagemang", MaxMessageBytes: 20 << 20,
 			MaxAttachments: 20, MaxAttachmentBytes: 10 << 20},
 	}

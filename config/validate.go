@@ -446,6 +446,9 @@ func (n *Notifications) validate(ve *ValidationError) {
 	if n.Lease < time.Second {
 		ve.add("notifications.lease", "%v is too short; use at least 1s, e.g. \"2m\" (longer than a send takes)", n.Lease)
 	}
+	if n.Concurrency < 1 || n.Concurrency > 256 {
+		ve.add("notifications.concurrency", "%d is not between 1 and 256; e.g. 16", n.Concurrency)
+	}
 	if n.ReminderAfter < 0 {
 		ve.add("notifications.reminder_after", "%v must not be negative; 0 turns reminders off", n.ReminderAfter)
 	}

@@ -134,7 +134,7 @@ func notifyConfig(t testing.TB, c config.Notifications) notify.Config {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return notify.Config{Window: c.Window, Lease: c.Lease, ReminderAfter: c.ReminderAfter,
+	return notify.Config{Window: c.Window, Lease: c.Lease, ReminderAfter: c.ReminderAfter, Concurrency: c.Concurrency,
 		Quiet: notify.QuietHours{Start: start, End: end, Location: loc}, Texts: notify.NewTexts(templates, logrus.New())}
 }
 

@@ -49,7 +49,7 @@ func (a *app) Run(ctx context.Context, h config.HTTP) error {
 	a.log.WithFields(logrus.Fields{"addr": ln.Addr().String(), "url": scheme + "://" + ln.Addr().String() + "/soap/portal?wsdl"}).Info("listening")
 	bgCtx, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
-	a.runBackground(bgCtx)
+	notifierDone := a.runBackground(bgCtx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -60,8 +60,16 @@ func (a *app) Run(ctx context.Context, h config.HTTP) error {
 	a.log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), h.ShutdownTimeout)
 	defer cancel()
+	// The notifier claims nothing more and finishes the sends in flight,
+	// recording their outcome, while the HTTP server drains its requests.
+	stopBackground()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
+	}
+	select {
+	case <-notifierDone:
+	case <-shutdownCtx.Done():
+		a.log.Warn("shutdown_timeout passed with notifications still being sent; their lease lets another node (or the next start) send them again under the same key")
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err

@@ -105,7 +105,7 @@ func newNotifier(cfg *config.Config, st *store.Store, log *logrus.Logger, w wiri
 		log.Warn("sms.provider is not set: SMS notifications are queued but not sent")
 	}
 	return notify.New(notify.Config{
-		Window: c.Window, Lease: c.Lease, ReminderAfter: c.ReminderAfter, Interval: time.Second,
+		Window: c.Window, Lease: c.Lease, ReminderAfter: c.ReminderAfter, Interval: time.Second, Concurrency: c.Concurrency,
 		Quiet: notify.QuietHours{Start: quietStart, End: quietEnd, Location: loc}, Texts: notify.NewTexts(templates, log),
 		SMSSender: cfg.SMSGateway.Sender, Addressing: addressing,
 	}, st, cfg.Organisations(), email, gateway, log, w.now), nil
@@ -115,9 +115,15 @@ func newNotifier(cfg *config.Config, st *store.Store, log *logrus.Logger, w wiri
 func (a *app) Close() { a.server.Close() }
 
 // runBackground starts the work ME does besides answering requests: the
-// notifier, and the purge of expired tickets. Both stop when ctx is done.
-func (a *app) runBackground(ctx context.Context) {
-	go a.notifier.Run(ctx)
+// notifier, and the purge of expired tickets. Both stop when ctx is done;
+// the returned channel is closed when the notifier has finished the sends
+// it had in flight.
+func (a *app) runBackground(ctx context.Context) <-chan struct{} {
+	notifierDone := make(chan struct{})
+	go func() {
+		defer close(notifierDone)
+		a.notifier.Run(ctx)
+	}()
 	go func() {
 		ticker := time.NewTicker(a.tickets.PurgeInterval)
 		defer ticker.Stop()
@@ -134,4 +140,5 @@ func (a *app) runBackground(ctx context.Context) {
 			}
 		}
 	}()
+	return notifierDone
 }

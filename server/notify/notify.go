@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"text/template"
 	"time"
 
@@ -33,10 +34,13 @@ type Config struct {
 	Lease         time.Duration // how long one send may take before another node repeats it
 	ReminderAfter time.Duration // 0: no reminders
 	Interval      time.Duration // how long an idle notifier waits before it looks again
-	Quiet         QuietHours    // no SMS then
-	Texts         *Texts
-	SMSSender     string // the sender name on every SMS
-	Addressing    Addressing
+	// Concurrency is how many notifications one node sends at once (one
+	// claim's worth). A crash repeats at most these, under the same key.
+	Concurrency int
+	Quiet       QuietHours // no SMS then
+	Texts       *Texts
+	SMSSender   string // the sender name on every SMS
+	Addressing  Addressing
 }
 
 // Notifier plans and delivers notifications until its context ends.
@@ -60,10 +64,16 @@ func New(cfg Config, st *store.Store, orgs []me.Organisation, email *mail.Sender
 	if cfg.Interval <= 0 {
 		cfg.Interval = time.Second
 	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 1
+	}
 	return &Notifier{cfg: cfg, store: st, organisations: byNumber, email: email, sms: gateway, log: log, now: now}
 }
 
-// Run plans and delivers until ctx is done.
+// Run plans and delivers until ctx is done. Then it claims nothing more,
+// lets the sends in flight finish (each bounded by its transport's
+// timeout) and records their outcome, so that a graceful stop never sends a
+// notification twice; it returns when they are done.
 func (n *Notifier) Run(ctx context.Context) {
 	lastReminders := time.Time{}
 	for {
@@ -97,45 +107,53 @@ func (n *Notifier) warn(ctx context.Context, err error, msg string) {
 // deliver sends the notifications that are due, returning how many it
 // tried.
 func (n *Notifier) deliver(ctx context.Context) int {
-	// One at a time: each send has the whole lease, so another node never
-	// takes over a notification this one is still sending.
-	items, err := n.store.ClaimNotifications(ctx, n.now().UTC(), 1, n.cfg.Lease)
+	// A claim takes Concurrency notifications and sends them all at once,
+	// so each has the whole lease: another node never takes over a
+	// notification this one is still sending.
+	items, err := n.store.ClaimNotifications(ctx, n.now().UTC(), n.cfg.Concurrency, n.cfg.Lease)
 	if err != nil {
 		n.warn(ctx, err, "notifications: claiming failed")
 		return 0
 	}
+	// What was claimed is sent and recorded even when ME is stopping
+	// meanwhile: cancelling a send in flight would send it again later.
+	ctx = context.WithoutCancel(ctx)
+	var wg sync.WaitGroup
 	for _, it := range items {
-		entry := n.log.WithFields(logrus.Fields{"notification_id": it.ID, "channel": it.Channel, "kind": it.Kind, "attempt": it.Attempts + 1})
-		err, temporary := n.send(ctx, it)
-		now := n.now().UTC()
-		// The outcome is recorded even when ME is stopping meanwhile.
-		ctx := context.WithoutCancel(ctx)
-		switch {
-		case err == nil:
-			if err := n.store.NotificationSent(ctx, it.ID, now); err != nil {
-				entry.WithError(err).Error("notifications: sent, but recording it failed; it may be repeated with the same key")
-			} else {
-				entry.Info("notifications: sent")
-			}
-		case temporary:
-			// Retried until it goes through: a mail server or gateway
-			// that is down delays a notification, never loses it.
-			retry := now.Add(max(backoff(it.Attempts), retryAfter(err)))
-			if it.Channel == me.NotifySMS {
-				retry = n.cfg.Quiet.Next(retry)
-			}
-			entry.WithError(err).WithField("retry_at", retry).Warn("notifications: temporary failure, will retry")
-			if err := n.store.NotificationFailed(ctx, it.ID, err.Error(), retry, false); err != nil {
-				entry.WithError(err).Error("notifications: recording the failure failed")
-			}
-		default:
-			entry.WithError(err).Error("notifications: failed")
-			if err := n.store.NotificationFailed(ctx, it.ID, err.Error(), now, true); err != nil {
-				entry.WithError(err).Error("notifications: recording the failure failed")
-			}
+		wg.Go(func() { n.deliverOne(ctx, it) })
+	}
+	wg.Wait()
+	return len(items)
+}
+
+func (n *Notifier) deliverOne(ctx context.Context, it me.Notification) {
+	entry := n.log.WithFields(logrus.Fields{"notification_id": it.ID, "channel": it.Channel, "kind": it.Kind, "attempt": it.Attempts + 1})
+	err, temporary := n.send(ctx, it)
+	now := n.now().UTC()
+	switch {
+	case err == nil:
+		if err := n.store.NotificationSent(ctx, it.ID, now); err != nil {
+			entry.WithError(err).Error("notifications: sent, but recording it failed; it may be repeated with the same key")
+		} else {
+			entry.Info("notifications: sent")
+		}
+	case temporary:
+		// Retried until it goes through: a mail server or gateway that is
+		// down delays a notification, never loses it.
+		retry := now.Add(max(backoff(it.Attempts), retryAfter(err)))
+		if it.Channel == me.NotifySMS {
+			retry = n.cfg.Quiet.Next(retry)
+		}
+		entry.WithError(err).WithField("retry_at", retry).Warn("notifications: temporary failure, will retry")
+		if err := n.store.NotificationFailed(ctx, it.ID, err.Error(), retry, false); err != nil {
+			entry.WithError(err).Error("notifications: recording the failure failed")
+		}
+	default:
+		entry.WithError(err).Error("notifications: failed")
+		if err := n.store.NotificationFailed(ctx, it.ID, err.Error(), now, true); err != nil {
+			entry.WithError(err).Error("notifications: recording the failure failed")
 		}
 	}
-	return len(items)
 }
 
 // send sends one notification and says whether a failure is worth
