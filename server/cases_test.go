@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -337,5 +338,23 @@ func TestMessageWaitsForTheMailServer(t *testing.T) {
 	time.Sleep(1500 * time.Millisecond)
 	if len(smtp.Messages()) != 1 || !strings.Contains(msgs[0].Body, "Hallå?") {
 		t.Errorf("after the server came back: %d mails", len(smtp.Messages()))
+	}
+}
+
+// TestResponsesDeclareEachNamespaceOnce: a case page with its events names
+// the common namespace once, on the root, instead of on every element.
+func TestResponsesDeclareEachNamespaceOnce(t *testing.T) {
+	env := newTestEnv(t, "sqlite")
+	if resp := postSHS(t, env.ts, shsMessage{signal: exampleSignal(t)}); resp.StatusCode != 202 {
+		t.Fatalf("signal: %d", resp.StatusCode)
+	}
+	list := env.rawPortal(t, "portal-a", `<p:ListCases><p:citizen>`+tolvan+`</p:citizen></p:ListCases>`)
+	id := regexp.MustCompile(`<n1:id>([^<]+)</n1:id>`).FindStringSubmatch(list)
+	if id == nil {
+		t.Fatalf("no case id in %s", list)
+	}
+	page := env.rawPortal(t, "portal-a", `<p:GetCase><p:citizen>`+tolvan+`</p:citizen><p:caseId>`+id[1]+`</p:caseId></p:GetCase>`)
+	if n := strings.Count(page, "http://minaengagemang.se/schema/common/v1"); n != 1 {
+		t.Errorf("the common namespace is written %d times in GetCase's answer; want once:\n%s", n, page)
 	}
 }

@@ -105,6 +105,7 @@ func (e *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		WriteFault(w, r, http.StatusInternalServerError, fmt.Errorf("encoding %s response: %w", op.Name, err))
 		return
 	}
+	out = compactNamespaces(out)
 	if e.validate {
 		if err := e.schema.Validate(out); err != nil {
 			WriteFault(w, r, http.StatusInternalServerError, fmt.Errorf("%s response does not validate against %s: %w", op.Name, e.schema.Name(), err))
