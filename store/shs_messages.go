@@ -11,6 +11,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -90,19 +91,116 @@ func (s *Store) CountSHSMessages(ctx context.Context) (int, error) {
 // transaction, which then finds the winner's rows. An action that refers to
 // an attachment its event does not have gives a *me.Error with code
 // ValidationFailed, and nothing is stored.
+//
+// Signals that arrive together are written together: each in a savepoint of
+// one transaction, so that they share one commit and one refused signal
+// leaves the others' rows. RecordSignal still returns only once its
+// signal is committed.
 func (s *Store) RecordSignal(ctx context.Context, msg me.SHSMessage, sig me.Signal, now time.Time) (me.SignalReceipt, error) {
-	var r me.SignalReceipt
+	req := signalRequest{msg: msg, sig: sig, now: now, done: make(chan signalResult, 1)}
+	select {
+	case s.signals <- req:
+	case <-s.closed:
+		return me.SignalReceipt{}, fmt.Errorf("store: record signal tx.id %s: the store is closed", msg.TxID)
+	case <-ctx.Done():
+		return me.SignalReceipt{}, ctx.Err()
+	}
+	// Once queued it is written whatever happens to ctx: a sender that
+	// hung up and sends again is answered as a duplicate.
+	res := <-req.done
+	if res.err != nil {
+		return me.SignalReceipt{}, fmt.Errorf("store: record signal tx.id %s: %w", msg.TxID, res.err)
+	}
+	return res.receipt, nil
+}
+
+type signalRequest struct {
+	msg  me.SHSMessage
+	sig  me.Signal
+	now  time.Time
+	done chan signalResult
+}
+
+type signalResult struct {
+	receipt me.SignalReceipt
+	err     error
+}
+
+// maxSignalBatch bounds the signals one transaction writes.
+const maxSignalBatch = 64
+
+// writeSignals writes the queued signals until the store is closed, each
+// batch the signals queued while the previous one was being written.
+// Several run at once on PostgreSQL, one on SQLite (one writer in any case).
+func (s *Store) writeSignals(done *sync.WaitGroup) {
+	defer done.Done()
+	for {
+		var batch []signalRequest
+		select {
+		case req := <-s.signals:
+			batch = append(batch, req)
+		case <-s.closed:
+			return
+		}
+	more:
+		for len(batch) < maxSignalBatch {
+			select {
+			case req := <-s.signals:
+				batch = append(batch, req)
+			default:
+				break more
+			}
+		}
+		results := s.recordSignals(batch)
+		for i, req := range batch {
+			req.done <- results[i]
+		}
+	}
+}
+
+// recordSignals writes a batch in one transaction, each signal in a
+// savepoint. A signal refused for what it holds is rolled back alone; a
+// conflict with another transaction retries the whole batch.
+func (s *Store) recordSignals(batch []signalRequest) []signalResult {
+	ctx := context.Background()
+	results := make([]signalResult, len(batch))
 	err := retry(ctx, func() error {
 		return s.inTx(ctx, func(tx *sqlx.Tx) error {
-			var err error
-			r, err = recordSignal(ctx, tx, msg, sig, now)
-			return err
+			if len(batch) == 1 {
+				// Alone: no savepoint to pay for; a refusal rolls back all.
+				r, err := recordSignal(ctx, tx, batch[0].msg, batch[0].sig, batch[0].now)
+				results[0] = signalResult{receipt: r, err: err}
+				return err
+			}
+			for i, req := range batch {
+				if _, err := tx.ExecContext(ctx, "SAVEPOINT signal"); err != nil {
+					return err
+				}
+				r, err := recordSignal(ctx, tx, req.msg, req.sig, req.now)
+				if err != nil {
+					if retryable(err) {
+						return err
+					}
+					if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT signal"); rerr != nil {
+						return rerr
+					}
+					results[i] = signalResult{err: err}
+					continue
+				}
+				if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT signal"); err != nil {
+					return err
+				}
+				results[i] = signalResult{receipt: r}
+			}
+			return nil
 		})
 	})
-	if err != nil {
-		return me.SignalReceipt{}, fmt.Errorf("store: record signal tx.id %s: %w", msg.TxID, err)
+	if err != nil && !(len(batch) == 1 && results[0].err != nil) {
+		for i := range results {
+			results[i] = signalResult{err: err}
+		}
 	}
-	return r, nil
+	return results
 }
 
 func recordSignal(ctx context.Context, tx *sqlx.Tx, msg me.SHSMessage, sig me.Signal, now time.Time) (me.SignalReceipt, error) {

@@ -410,6 +410,42 @@ func TestRecordSignalBadAttachmentReference(t *testing.T) {
 	})
 }
 
+// TestSignalsWrittenTogetherAreRefusedAlone: of signals that arrive at once
+// (and so share a transaction), one refused for its content stores
+// nothing, and every other is stored.
+func TestSignalsWrittenTogetherAreRefusedAlone(t *testing.T) {
+	ctx := context.Background()
+	forEachDB(t, func(t *testing.T, s *store.Store) {
+		setup(t, s)
+		const n = 40
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				sig := bygglovSignal()
+				sig.Case.ExternalID = fmt.Sprintf("T-%d", i)
+				if i == n/2 {
+					sig.Event.Actions[0].AttachmentSignalID = "missing"
+				}
+				_, errs[i] = s.RecordSignal(ctx, shsMessage(fmt.Sprintf("tx-%d", i)), sig, at(1))
+			})
+		}
+		wg.Wait()
+		for i, err := range errs {
+			_, cerr := s.CaseByExternalID(ctx, malmo.Number, fmt.Sprintf("T-%d", i))
+			switch {
+			case i == n/2 && (me.ErrorCode(err) != me.CodeValidationFailed || !errors.Is(cerr, me.ErrNotFound)):
+				t.Errorf("the refused signal: %v, its case: %v; want ValidationFailed and no case", err, cerr)
+			case i != n/2 && (err != nil || cerr != nil):
+				t.Errorf("signal %d: %v, its case: %v", i, err, cerr)
+			}
+		}
+		if got := countMessages(t, s); got != n-1 {
+			t.Errorf("%d SHS messages stored; want %d", got, n-1)
+		}
+	})
+}
+
 // TestRecordSignalConcurrently has 10 senders send 200 signals each at the
 // same time. Every other signal repeats a tx.id another sender also sends,
 // and the senders create the same new cases at the same time.

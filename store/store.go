@@ -37,14 +37,17 @@ const (
 // failing; _txlock=immediate takes the write lock at BEGIN so a transaction
 // that reads before it writes cannot deadlock with another one (SQLITE_BUSY
 // that busy_timeout does not retry).
-const sqliteParams = "_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=on&_busy_timeout=5000&_txlock=immediate"
+const sqliteParams = "_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=on&_busy_timeout=5000&_txlock=immediate&_stmt_cache_size=128"
 
 // Store is the database. It is safe for concurrent use.
 type Store struct {
 	db     *sqlx.DB
 	driver string // DriverSQLite or DriverPostgres
-	// audits are the audit rows waiting for writeAudits; closed ends it.
+	// audits are the audit rows waiting for writeAudits, signals the
+	// signals waiting for writeSignals; closed ends both.
 	audits     chan auditRequest
+	signals    chan signalRequest
+	writers    sync.WaitGroup
 	closed     chan struct{}
 	auditsDone chan struct{}
 	closeOnce  sync.Once
@@ -73,13 +76,22 @@ func Open(ctx context.Context, driver, dsn string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", driver, err)
 	}
-	s := &Store{db: db, driver: driver, audits: make(chan auditRequest), closed: make(chan struct{}), auditsDone: make(chan struct{})}
+	s := &Store{db: db, driver: driver, audits: make(chan auditRequest), signals: make(chan signalRequest),
+		closed: make(chan struct{}), auditsDone: make(chan struct{})}
 	s.SetPool(Pool{})
 	if err := s.Ping(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
 	go s.writeAudits()
+	signalWriters := 4 // PostgreSQL commits concurrent transactions in parallel
+	if driver == DriverSQLite {
+		signalWriters = 1 // one writer at a time in any case
+	}
+	for range signalWriters {
+		s.writers.Add(1)
+		go s.writeSignals(&s.writers)
+	}
 	return s, nil
 }
 
@@ -148,6 +160,7 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() { close(s.closed) })
 	<-s.auditsDone
+	s.writers.Wait()
 	return s.db.Close()
 }
 
