@@ -278,12 +278,20 @@ func (s *Store) ListCases(ctx context.Context, f me.CaseFilter) (cases []me.Case
 		return nil, "", nil
 	}
 
-	// CROSS JOIN makes SQLite start from the citizen's case_citizens rows
-	// rather than walk every case in updated_at order; PostgreSQL plans
-	// it like any inner join.
+	// Start from the citizen's own cases (case_citizens by personnummer)
+	// and sort those: a citizen has a few cases among millions. Left to
+	// themselves the planners walk every case of the organisation in
+	// updated_at order (PostgreSQL's nested loop), hash the whole cases
+	// table (its hash join), or start from cases (SQLite). SQLite keeps the
+	// order of a CROSS JOIN; PostgreSQL keeps a LATERAL subquery that OFFSET
+	// 0 stops it from flattening: one index probe per case of the citizen.
+	from := `case_citizens cc CROSS JOIN cases c`
+	if s.driver == DriverPostgres {
+		from = `case_citizens cc CROSS JOIN LATERAL (SELECT * FROM cases WHERE id = cc.case_id OFFSET 0) c`
+	}
 	query := `
 		SELECT ` + citizenCaseColumns + `
-		FROM case_citizens cc CROSS JOIN cases c
+		FROM ` + from + `
 		WHERE c.id = cc.case_id
 			AND cc.personal_identity_number = ?
 			AND c.organisation_number IN (?)`
