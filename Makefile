@@ -10,7 +10,7 @@ LDFLAGS  := -X main.version=$(VERSION)
 
 export CGO_ENABLED := 1
 
-.PHONY: run test build generate bench prereq check-generated clean
+.PHONY: run test build generate bench bench-go prereq check-generated clean
 
 run: prereq
 	$(GO) run -ldflags '$(LDFLAGS)' ./cmd/me serve --config config/demo.yaml
@@ -36,7 +36,15 @@ generate:
 	done
 	@$(GO) run ./cmd/megen -dir generated $(SERVICES:%=wsdl/%.wsdl)
 
-bench: prereq
+# The real `me serve` on SQLite and PostgreSQL under load, beside the
+# /healthz floor and the node soap peer (cmd/mebench/peer, npm): one table,
+# written into docs/performance.md. BENCH_SCALE=1m for a million cases.
+bench: build
+	@command -v npm >/dev/null && npm ci --prefix cmd/mebench/peer --no-audit --no-fund --loglevel=error >/dev/null || echo "bench: no npm; the node soap peer is left out"
+	$(GO) run ./cmd/mebench -me bin/me -out docs/performance.md
+
+# Go's benchmark harness, in process: for profiling one path (-cpuprofile).
+bench-go: prereq
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 prereq:
