@@ -557,7 +557,7 @@ type loadSQLite struct {
 // (TestBulkLoad runs foreign_key_check on what it loaded). A journal that
 // is needed stays in memory; synchronous OFF and a 1 GB page cache suit a
 // database that a crash would have to be loaded again anyway.
-const loadSQLitePragmas = `PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY; PRAGMA synchronous = OFF; PRAGMA cache_size = -1048576`
+const loadSQLitePragmas = `PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY; PRAGMA synchronous = OFF; PRAGMA cache_size = -262144`
 
 func openLoadSQLite(ctx context.Context, dsn, org string) (_ *loadSQLite, err error) {
 	if dsn == "" {
