@@ -117,11 +117,15 @@ type Tickets struct {
 type SHS struct {
 	// Product is ME's signal product type id (produkttyp): an SHS message
 	// to ME must name it, with or without the urn:X-shs: prefix.
-	Product            string `mapstructure:"product"`
-	NodeID             string `mapstructure:"node_id"` // sent as X-shs-nodeid
-	MaxMessageBytes    int64  `mapstructure:"max_message_bytes"`
-	MaxAttachments     int    `mapstructure:"max_attachments"`
-	MaxAttachmentBytes int64  `mapstructure:"max_attachment_bytes"`
+	Product         string `mapstructure:"product"`
+	NodeID          string `mapstructure:"node_id"` // sent as X-shs-nodeid
+	MaxMessageBytes int64  `mapstructure:"max_message_bytes"`
+	// MaxInflightBytes bounds the bytes of SHS messages being received at
+	// once: past it a sender is told to come back (503, Retry-After)
+	// rather than ME's memory growing.
+	MaxInflightBytes   int64 `mapstructure:"max_inflight_bytes"`
+	MaxAttachments     int   `mapstructure:"max_attachments"`
+	MaxAttachmentBytes int64 `mapstructure:"max_attachment_bytes"`
 }
 
 // SMTP is the mail server ME sends e-mail through: citizens' messages to
@@ -301,7 +305,7 @@ func Default() *Config {
 		SMSGateway: SMSGateway{Format: "form", Timeout: 10 * time.Second},
 		Notifications: Notifications{Window: 5 * time.Minute, QuietStart: "21:00", QuietEnd: "08:00", TimeZone: "Europe/Stockholm",
 			ReminderAfter: 72 * time.Hour, Lease: 2 * time.Minute, Concurrency: 16, Templates: DefaultTemplates()},
-		SHS: SHS{Product: DefaultSHSProduct, NodeID: "minaengagemang", MaxMessageBytes: 20 << 20,
+		SHS: SHS{Product: DefaultSHSProduct, NodeID: "minaengagemang", MaxMessageBytes: 20 << 20, MaxInflightBytes: 64 << 20,
 			MaxAttachments: 20, MaxAttachmentBytes: 10 << 20},
 	}
 }

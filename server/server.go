@@ -57,8 +57,16 @@ type SHSConfig struct {
 	Product            string // ME's signal product type id, with or without urn:X-shs:
 	NodeID             string // sent as X-shs-nodeid
 	MaxMessageBytes    int64
+	MaxInflightBytes   int64 // of all messages being received at once; 0: MaxMessageBytes × 4
 	MaxAttachments     int
 	MaxAttachmentBytes int64
+}
+
+func (c SHSConfig) inflight() int64 {
+	if c.MaxInflightBytes > 0 {
+		return max(c.MaxInflightBytes, c.MaxMessageBytes)
+	}
+	return 4 * c.MaxMessageBytes
 }
 
 // Server is ME's HTTP handler.
@@ -104,7 +112,7 @@ func New(cfg Config, st *store.Store, log *logrus.Logger) (*Server, error) {
 	}
 	mux.Handle("POST /shs/rs", auth.requireClient(&shsReceiver{
 		cfg: cfg.SHS, store: st, log: log, labelSchema: schemas[xsd.SHSLabel], signals: signal.NewDecoder(schemas[xsd.Signal]),
-		organisations: orgs, caseSystems: caseSystems(cfg.Clients), now: cfg.Now,
+		organisations: orgs, caseSystems: caseSystems(cfg.Clients), now: cfg.Now, inflight: newByteBudget(cfg.SHS.inflight()),
 	}))
 	mux.Handle("GET /wsdl/", http.StripPrefix("/wsdl/", http.FileServerFS(wsdl.Files())))
 	mux.Handle("GET /xsd/", http.StripPrefix("/xsd/", http.FileServerFS(xsd.Files())))

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -33,6 +34,7 @@ type shsReceiver struct {
 	organisations organisations
 	caseSystems   map[string][]me.Client // by organisation number
 	now           func() time.Time
+	inflight      *byteBudget // bytes of messages being received
 }
 
 // shsArrivalLayout is how X-shs-arrivaldate is written (Axel's format).
@@ -44,6 +46,27 @@ func (h *shsReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	info.Operation = "shs"
 	client, _ := clientFrom(ctx)
 	received := h.now().UTC()
+
+	// A message declared larger than ME takes is refused before a byte of
+	// it is read; one that does not fit in what is being received now is
+	// asked to come back, so that concurrent uploads never grow ME's
+	// memory past shs.max_inflight_bytes.
+	if r.ContentLength > h.cfg.MaxMessageBytes {
+		h.reject(ctx, w, received, client, "", nil, shs.Errorf(shs.IllegalMessageStructure,
+			"the message is %d bytes, more than the %d this ME accepts (shs.max_message_bytes)", r.ContentLength, h.cfg.MaxMessageBytes))
+		return
+	}
+	reserve := h.cfg.MaxMessageBytes
+	if r.ContentLength >= 0 {
+		reserve = r.ContentLength
+	}
+	if !h.inflight.take(reserve) {
+		info.Fault = "busy"
+		w.Header().Set("Retry-After", "5")
+		http.Error(w, "ME is receiving as many bytes as it takes at once (shs.max_inflight_bytes); nothing was stored: send the message again in a few seconds", http.StatusServiceUnavailable)
+		return
+	}
+	defer h.inflight.give(reserve)
 
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.MaxMessageBytes))
 	if err != nil {
@@ -319,4 +342,29 @@ func (h *shsReceiver) fail(w http.ResponseWriter, r *http.Request, err error) {
 	info := requestlog.From(r.Context())
 	info.Err = fmt.Errorf("shs: receive failed: %w", err)
 	http.Error(w, "ME failed to store the message; nothing was stored. Send it again later, or quote reference "+info.ID+" to ME's administrator.", http.StatusInternalServerError)
+}
+
+// byteBudget is a number of bytes that requests take and give back.
+type byteBudget struct {
+	mu   sync.Mutex
+	left int64
+}
+
+func newByteBudget(n int64) *byteBudget { return &byteBudget{left: n} }
+
+// take takes n bytes if there are that many left.
+func (b *byteBudget) take(n int64) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if n > b.left {
+		return false
+	}
+	b.left -= n
+	return true
+}
+
+func (b *byteBudget) give(n int64) {
+	b.mu.Lock()
+	b.left += n
+	b.mu.Unlock()
 }

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/minaengagemang/me"
 	"github.com/minaengagemang/me/config"
@@ -521,5 +522,66 @@ func TestSignalEncodings(t *testing.T) {
 	}
 	if rs, _ := st.Rejections(context.Background(), 10); len(rs) != 3 {
 		t.Errorf("%d rejections kept; want 3", len(rs))
+	}
+}
+
+// TestLargeUploadsAreBounded: a message declared larger than ME takes is
+// refused before it is read; while the bytes being received are at
+// shs.max_inflight_bytes, another sender is told at once to come back
+// (503, Retry-After) and nothing is stored; once they are received, it
+// goes through.
+func TestLargeUploadsAreBounded(t *testing.T) {
+	ts, st := testServer(t, "sqlite", func(s *testSetup) {
+		s.server.SHS.MaxMessageBytes = 1 << 20
+		s.server.SHS.MaxInflightBytes = 1 << 20
+	})
+
+	// Declared too large: answered at once, though no body is ever sent.
+	never, stop := io.Pipe()
+	defer stop.Close()
+	req, _ := http.NewRequest("POST", ts.URL+"/shs/rs", never)
+	req.ContentLength = 1 << 30
+	req.Header.Set("Content-Type", "message/rfc822")
+	req.SetBasicAuth("cases-a", pw)
+	start := time.Now()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body := readBody(resp); resp.StatusCode != 400 || resp.Header.Get("X-shs-errorcode") != "IllegalMessageStructure" || !strings.Contains(body, "shs.max_message_bytes") || time.Since(start) > 5*time.Second {
+		t.Errorf("a declared 1 GB message: %d %s %q after %v", resp.StatusCode, resp.Header.Get("X-shs-errorcode"), body, time.Since(start))
+	}
+
+	// A slow upload of 1 MiB holds the whole budget while it lasts.
+	slowR, slowW := io.Pipe()
+	slowReq, _ := http.NewRequest("POST", ts.URL+"/shs/rs", slowR)
+	slowReq.ContentLength = 1 << 20
+	slowReq.Header.Set("Content-Type", "message/rfc822")
+	slowReq.SetBasicAuth("cases-a", pw)
+	slowDone := make(chan *http.Response, 1)
+	go func() {
+		r, err := http.DefaultClient.Do(slowReq)
+		if err != nil {
+			t.Error(err)
+		}
+		slowDone <- r
+	}()
+	slowW.Write(bytes.Repeat([]byte("x"), 1000))
+	time.Sleep(300 * time.Millisecond) // the slow upload has taken its bytes
+
+	resp = postSHS(t, ts, shsMessage{signal: exampleSignal(t)})
+	if body := readBody(resp); resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || !strings.Contains(body, "shs.max_inflight_bytes") {
+		t.Errorf("a message while the budget is taken: %d Retry-After %q %q", resp.StatusCode, resp.Header.Get("Retry-After"), body)
+	}
+	if n, _ := st.CountSHSMessages(context.Background()); n != 0 {
+		t.Errorf("%d messages stored while busy; want 0", n)
+	}
+	slowW.Write(bytes.Repeat([]byte("x"), 1<<20-1000))
+	slowW.Close()
+	if r := <-slowDone; r != nil {
+		readBody(r)
+	}
+	if resp := postSHS(t, ts, shsMessage{signal: exampleSignal(t)}); resp.StatusCode != http.StatusAccepted {
+		t.Errorf("after the large upload: %d %s", resp.StatusCode, readBody(resp))
 	}
 }

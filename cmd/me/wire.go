@@ -50,7 +50,7 @@ func build(cfg *config.Config, st *store.Store, log *logrus.Logger, w wiring) (*
 	}
 	sc := server.Config{
 		Organisations: cfg.Organisations(), Clients: cfg.Clients(), PublicURL: cfg.HTTP.PublicURL, MaxBodyBytes: cfg.HTTP.MaxBodyBytes,
-		SHS: server.SHSConfig{Product: cfg.SHS.Product, NodeID: cfg.SHS.NodeID, MaxMessageBytes: cfg.SHS.MaxMessageBytes,
+		SHS: server.SHSConfig{Product: cfg.SHS.Product, NodeID: cfg.SHS.NodeID, MaxMessageBytes: cfg.SHS.MaxMessageBytes, MaxInflightBytes: cfg.SHS.MaxInflightBytes,
 			MaxAttachments: cfg.SHS.MaxAttachments, MaxAttachmentBytes: cfg.SHS.MaxAttachmentBytes},
 		TicketLife: cfg.Tickets.Lifetime, Addressing: addressing,
 		Metrics: []prometheus.Collector{notify.NewQueueCollector(st, w.now)}, MetricsFrom: cfg.HTTP.MetricsFrom, Now: w.now,

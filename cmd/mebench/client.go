@@ -204,16 +204,27 @@ func (c *client) largeMessages(ctx context.Context, n, size int) string {
 		"<attachment><id>b</id><fileName>b.txt</fileName><mediaType>text/plain</mediaType><content>"+part+"</content></attachment>"+
 		"<attachment><id>c</id><fileName>c.txt</fileName><mediaType>text/plain</mediaType><content>"+part+"</content>"))
 	var wg sync.WaitGroup
-	var failed atomic.Int64
+	var failed, deferred atomic.Int64
 	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			d := bytes.Replace(big, []byte("BENCH-0"), []byte(fmt.Sprintf("LARGE-%d", i)), 1)
 			d = bytes.Replace(d, []byte("<externalId>E-1</externalId>"), []byte(fmt.Sprintf("<externalId>L-%d</externalId>", i)), 1)
-			if err := c.postSHS(ctx, d); err != nil {
-				failed.Add(1)
-				fmt.Fprintln(os.Stderr, "mebench: large message:", err)
+			for try := 0; ; try++ {
+				err := c.postSHS(ctx, d)
+				if err != nil && strings.Contains(err.Error(), "503") && try < 60 {
+					// ME is receiving all it takes at once: come back, as
+					// an SHS client does on Retry-After.
+					deferred.Add(1)
+					time.Sleep(time.Second)
+					continue
+				}
+				if err != nil {
+					failed.Add(1)
+					fmt.Fprintln(os.Stderr, "mebench: large message:", err)
+				}
+				break
 			}
 		}()
 	}
@@ -226,8 +237,6 @@ func (c *client) largeMessages(ctx context.Context, n, size int) string {
 	if err != nil {
 		s += fmt.Sprintf(" (%v)", err)
 	}
-	if f := failed.Load(); f > 0 {
-		s += fmt.Sprintf("; %d of %d refused", f, n)
-	}
+	s += fmt.Sprintf("; %d of %d stored, %d times asked to come back (503)", int64(n)-failed.Load(), n, deferred.Load())
 	return s
 }

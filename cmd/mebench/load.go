@@ -54,7 +54,6 @@ const (
 	loadClosedAfter   = 90 * 24 * time.Hour      // cases quiet this long are decided or closed
 	loadBatchCases    = 2000                     // cases per batch handed from the generator to the writer
 	loadSQLiteRows    = 500                      // rows per multi-row INSERT on SQLite
-	loadSQLiteTxCases = 25000                    // cases per transaction on SQLite
 	loadMaxCitizens   = 18000 * 999              // distinct loadPersonnummer
 )
 
@@ -100,14 +99,15 @@ func loadPersonnummer(i int) string {
 // decided or closed, the others received, in progress or awaiting the
 // citizen. No event is read, archived or notified.
 //
-// SQLite gets multi-row INSERTs of 500 rows, prepared once, in
-// transactions of 25,000 cases: a load that fails leaves the transactions
-// committed before it. PostgreSQL gets COPY in one transaction that drops
-// the written tables' keys, foreign keys and indexes first and makes them
-// again at the end, then a VACUUM ANALYZE (what autovacuum would soon do):
-// a load that fails leaves nothing, and the tables are locked while it
-// runs. Memory stays bounded whatever the number of cases (but for Focus's
-// case ids and the citizens' personnummer).
+// Both drivers load in one transaction: a load that fails leaves nothing,
+// and the tables are locked while it runs. The indexes are dropped at the
+// start and made again at the end, which is far faster than keeping them
+// up to date row by row with random ids ("Populating a Database" in
+// PostgreSQL's manual); on PostgreSQL the keys and foreign keys too. SQLite
+// gets multi-row INSERTs of 500 rows, prepared once, and a checkpoint at
+// the end; PostgreSQL gets COPY, and a VACUUM ANALYZE at the end (what
+// autovacuum would soon do). Memory stays bounded whatever the number of
+// cases (but for Focus's case ids and the citizens' personnummer).
 func bulkLoad(ctx context.Context, driver, dsn string, p loadPlan) (focusCases []string, err error) {
 	if p.Focus == "" {
 		p.Focus = loadPersonnummer(0)
@@ -534,18 +534,19 @@ func loadOrgName(org string) string { return "mebench " + org }
 
 // SQLite
 
-// loadSQLite writes on one connection, in transactions of
-// loadSQLiteTxCases cases that span batches.
+// loadSQLite loads in one transaction on one connection. It drops the
+// indexes of the tables it writes that CREATE INDEX made at the start and
+// makes them again at the end, by sorting (the keys and unique constraints
+// that CREATE TABLE declared cannot be dropped). DDL is transactional: a
+// load that fails leaves the schema as it was, and no row.
 type loadSQLite struct {
-	db    *sql.DB
-	conn  *sql.Conn
-	org   string
-	stmts map[string]*sql.Stmt // table → INSERT of loadSQLiteRows rows, on conn
-	args  []any
-
-	tx      *sql.Tx              // the open transaction, or nil
-	txCases int                  // cases written in tx
-	txStmts map[string]*sql.Stmt // stmts on tx
+	db      *sql.DB
+	conn    *sql.Conn
+	tx      *sql.Tx
+	org     string
+	stmts   map[string]*sql.Stmt // table → INSERT of loadSQLiteRows rows, on tx
+	args    []any
+	restore []string // CREATE INDEX statements of the dropped indexes
 }
 
 // loadSQLitePragmas are set on the loader's connection, and change how
@@ -554,10 +555,10 @@ type loadSQLite struct {
 // so as to undo the statement alone: INSERT OR FAIL (loadSQLiteVerb) needs
 // none, but a foreign key checked by the statement brings it back, so the
 // loader, whose rows refer to rows it wrote before, does not check them
-// (TestBulkLoad runs foreign_key_check on what it loaded). A journal that
-// is needed stays in memory; synchronous OFF and a 1 GB page cache suit a
-// database that a crash would have to be loaded again anyway.
-const loadSQLitePragmas = `PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY; PRAGMA synchronous = OFF; PRAGMA cache_size = -262144`
+// (TestBulkLoad runs foreign_key_check on what it loaded). Synchronous OFF
+// and a 1 GB page cache, for the random ids' indexes, suit a database that
+// a crash would have to be loaded again anyway.
+const loadSQLitePragmas = `PRAGMA foreign_keys = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -1048576`
 
 func openLoadSQLite(ctx context.Context, dsn, org string) (_ *loadSQLite, err error) {
 	if dsn == "" {
@@ -580,12 +581,46 @@ func openLoadSQLite(ctx context.Context, dsn, org string) (_ *loadSQLite, err er
 	if _, err := w.conn.ExecContext(ctx, loadSQLitePragmas); err != nil {
 		return nil, err
 	}
-	if _, err := w.conn.ExecContext(ctx, loadOrgSQL, org, loadOrgName(org)); err != nil {
+	if w.tx, err = w.conn.BeginTx(ctx, nil); err != nil {
+		return nil, err
+	}
+	if _, err := w.tx.ExecContext(ctx, loadOrgSQL, org, loadOrgName(org)); err != nil {
 		return nil, fmt.Errorf("insert organisation %s: %w", org, err)
 	}
+
+	// The indexes CREATE INDEX made have their statement in sqlite_master.
+	query, args := `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (?`+
+		strings.Repeat(", ?", len(loadTables())-1)+`) ORDER BY name`, []any{}
+	for _, t := range loadTables() {
+		args = append(args, t.name)
+	}
+	rows, err := w.tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list indexes: %w", err)
+	}
+	var drop []string
+	for rows.Next() {
+		var name, create string
+		if err := rows.Scan(&name, &create); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		drop = append(drop, `DROP INDEX "`+name+`"`)
+		w.restore = append(w.restore, create)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, q := range drop {
+		if _, err := w.tx.ExecContext(ctx, q); err != nil {
+			return nil, fmt.Errorf("%s: %w", q, err)
+		}
+	}
+
 	tables := append(loadTables(), loadTable{name: "citizens", columns: loadCitizenColumns, suffix: loadCitizenConflict})
 	for _, t := range tables {
-		s, err := w.conn.PrepareContext(ctx, loadInsertSQL(loadSQLiteVerb(t), t.name, t.columns, loadSQLiteRows, t.suffix))
+		s, err := w.tx.PrepareContext(ctx, loadInsertSQL(loadSQLiteVerb(t), t.name, t.columns, loadSQLiteRows, t.suffix))
 		if err != nil {
 			return nil, fmt.Errorf("prepare %s: %w", t.name, err)
 		}
@@ -610,40 +645,14 @@ func (w *loadSQLite) close() error {
 	if w.tx != nil {
 		w.tx.Rollback()
 	}
-	for _, s := range w.stmts {
-		s.Close()
-	}
 	if w.conn != nil {
 		w.conn.Close()
 	}
 	return w.db.Close()
 }
 
-// begin begins a transaction unless one is open.
-func (w *loadSQLite) begin(ctx context.Context) error {
-	if w.tx != nil {
-		return nil
-	}
-	tx, err := w.conn.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	w.tx, w.txCases, w.txStmts = tx, 0, map[string]*sql.Stmt{}
-	return nil
-}
-
-func (w *loadSQLite) commit() error {
-	if w.tx == nil {
-		return nil
-	}
-	err := w.tx.Commit()
-	w.tx, w.txStmts = nil, nil
-	return err
-}
-
-// insert writes n rows into a table in the open transaction, through
-// multi-row INSERTs: the statement prepared at the start, and for the last
-// rows a smaller one.
+// insert writes n rows into a table through multi-row INSERTs: the
+// statement prepared at the start, and for the last rows a smaller one.
 func (w *loadSQLite) insert(ctx context.Context, t loadTable, n int, values func(dst []any, j int) []any) error {
 	for j := 0; j < n; j += loadSQLiteRows {
 		rows := min(loadSQLiteRows, n-j)
@@ -653,12 +662,7 @@ func (w *loadSQLite) insert(ctx context.Context, t loadTable, n int, values func
 		}
 		var err error
 		if rows == loadSQLiteRows {
-			s := w.txStmts[t.name]
-			if s == nil {
-				s = w.tx.StmtContext(ctx, w.stmts[t.name])
-				w.txStmts[t.name] = s
-			}
-			_, err = s.ExecContext(ctx, w.args...)
+			_, err = w.stmts[t.name].ExecContext(ctx, w.args...)
 		} else {
 			_, err = w.tx.ExecContext(ctx, loadInsertSQL(loadSQLiteVerb(t), t.name, t.columns, rows, t.suffix), w.args...)
 		}
@@ -671,34 +675,39 @@ func (w *loadSQLite) insert(ctx context.Context, t loadTable, n int, values func
 }
 
 func (w *loadSQLite) citizens(ctx context.Context, rows []loadCitizenRow) error {
-	if err := w.begin(ctx); err != nil {
-		return err
-	}
 	t := loadTable{name: "citizens", columns: loadCitizenColumns, suffix: loadCitizenConflict}
-	if err := w.insert(ctx, t, len(rows), func(dst []any, j int) []any { return loadCitizenValues(dst, &rows[j]) }); err != nil {
-		return err
-	}
-	return w.commit()
+	return w.insert(ctx, t, len(rows), func(dst []any, j int) []any { return loadCitizenValues(dst, &rows[j]) })
 }
 
-// batch writes b in the open transaction, which it begins when there is
-// none, and commits it once it holds loadSQLiteTxCases cases.
 func (w *loadSQLite) batch(ctx context.Context, b *loadBatch) error {
-	if err := w.begin(ctx); err != nil {
-		return err
-	}
 	for _, t := range loadTables() {
 		if err := w.insert(ctx, t, t.rows(b), func(dst []any, j int) []any { return t.values(dst, b, w.org, j) }); err != nil {
 			return err
 		}
 	}
-	if w.txCases += len(b.cases); w.txCases >= loadSQLiteTxCases {
-		return w.commit()
-	}
 	return nil
 }
 
-func (w *loadSQLite) finish(ctx context.Context) error { return w.commit() }
+// finish makes the indexes again and commits, then folds the WAL into the
+// database and truncates it, so that ME does not start with a checkpoint
+// of the whole load.
+func (w *loadSQLite) finish(ctx context.Context) error {
+	for _, q := range w.restore {
+		if _, err := w.tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("%s: %w", q, err)
+		}
+	}
+	err := w.tx.Commit()
+	w.tx = nil
+	if err != nil {
+		return err
+	}
+	var busy, frames, done int
+	if err := w.conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &frames, &done); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	return nil
+}
 
 // PostgreSQL
 
