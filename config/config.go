@@ -305,7 +305,7 @@ func Default() *Config {
 		SMSGateway: SMSGateway{Format: "form", Timeout: 10 * time.Second},
 		Notifications: Notifications{Window: 5 * time.Minute, QuietStart: "21:00", QuietEnd: "08:00", TimeZone: "Europe/Stockholm",
 			ReminderAfter: 72 * time.Hour, Lease: 2 * time.Minute, Concurrency: 16, Templates: DefaultTemplates()},
-		SHS: SHS{Product: DefaultSHSProduct, NodeID: "minaengagemang", MaxMessageBytes: 20 << 20, MaxInflightBytes: 64 << 20,
+		SHS: SHS{Product: DefaultSHSProduct, NodeID: "minaengagemang", MaxMessageBytes: 20 << 20, MaxInflightBytes: 40 << 20,
 			MaxAttachments: 20, MaxAttachmentBytes: 10 << 20},
 	}
 }

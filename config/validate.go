@@ -382,7 +382,7 @@ func (s *SHS) validate(ve *ValidationError) {
 		ve.add("shs.max_attachments", "%d is out of range; use 0 to 20 (the signal schema allows 20)", s.MaxAttachments)
 	}
 	if s.MaxInflightBytes < s.MaxMessageBytes {
-		ve.add("shs.max_inflight_bytes", "%d is smaller than shs.max_message_bytes (%d); allow at least one whole message, e.g. 67108864 (64 MiB)", s.MaxInflightBytes, s.MaxMessageBytes)
+		ve.add("shs.max_inflight_bytes", "%d is smaller than shs.max_message_bytes (%d); allow at least one whole message, e.g. 41943040 (40 MiB)", s.MaxInflightBytes, s.MaxMessageBytes)
 	}
 	if s.MaxAttachmentBytes < 1 || s.MaxAttachmentBytes > s.MaxMessageBytes {
 		ve.add("shs.max_attachment_bytes", "%d is out of range; use 1 to shs.max_message_bytes (%d)", s.MaxAttachmentBytes, s.MaxMessageBytes)

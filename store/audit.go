@@ -49,21 +49,9 @@ const maxAuditBatch = 200
 func (s *Store) writeAudits() {
 	defer close(s.auditsDone)
 	for {
-		var batch []auditRequest
-		select {
-		case req := <-s.audits:
-			batch = append(batch, req)
-		case <-s.closed:
+		batch, ok := nextBatch(s.audits, s.closed, maxAuditBatch)
+		if !ok {
 			return
-		}
-	more:
-		for len(batch) < maxAuditBatch {
-			select {
-			case req := <-s.audits:
-				batch = append(batch, req)
-			default:
-				break more
-			}
 		}
 		err := s.insertAudits(batch)
 		for _, req := range batch {

@@ -135,21 +135,9 @@ const maxSignalBatch = 64
 func (s *Store) writeSignals(done *sync.WaitGroup) {
 	defer done.Done()
 	for {
-		var batch []signalRequest
-		select {
-		case req := <-s.signals:
-			batch = append(batch, req)
-		case <-s.closed:
+		batch, ok := nextBatch(s.signals, s.closed, maxSignalBatch)
+		if !ok {
 			return
-		}
-	more:
-		for len(batch) < maxSignalBatch {
-			select {
-			case req := <-s.signals:
-				batch = append(batch, req)
-			default:
-				break more
-			}
 		}
 		results := s.recordSignals(batch)
 		for i, req := range batch {

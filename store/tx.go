@@ -143,3 +143,25 @@ func affected(res interface{ RowsAffected() (int64, error) }) error {
 	}
 	return nil
 }
+
+// nextBatch waits for the first request in queue, then takes those already
+// waiting behind it, up to limit: the writes that arrived together, to be
+// committed together. It returns false once closed is closed.
+func nextBatch[T any](queue <-chan T, closed <-chan struct{}, limit int) ([]T, bool) {
+	var batch []T
+	select {
+	case req := <-queue:
+		batch = append(batch, req)
+	case <-closed:
+		return nil, false
+	}
+	for len(batch) < limit {
+		select {
+		case req := <-queue:
+			batch = append(batch, req)
+		default:
+			return batch, true
+		}
+	}
+	return batch, true
+}

@@ -39,7 +39,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := seedCatalog(ctx, st, cfg, log); err != nil {
 		return err
 	}
-	app, err := build(cfg, st, log, wiring{})
+	app, err := build(cfg, st, log)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"fmt"
 	"time"
 
@@ -22,12 +21,6 @@ import (
 // them, and `me serve` runs the HTTP server and the background work side
 // by side. Nothing else in ME reads *config.Config.
 
-// wiring are what tests change in how the parts are built.
-type wiring struct {
-	now     func() time.Time
-	smtpTLS *tls.Config // the SMTP server's TLS (tests trusting a self-signed certificate)
-}
-
 // app is ME built from its configuration.
 type app struct {
 	server   *server.Server
@@ -39,12 +32,9 @@ type app struct {
 }
 
 // build makes the notifier and the HTTP server from cfg.
-func build(cfg *config.Config, st *store.Store, log *logrus.Logger, w wiring) (*app, error) {
-	if w.now == nil {
-		w.now = time.Now
-	}
+func build(cfg *config.Config, st *store.Store, log *logrus.Logger) (*app, error) {
 	addressing := notify.NewAddressing(cfg.SMTP.From, cfg.SMTP.ReplyTo)
-	n, err := newNotifier(cfg, st, log, w, addressing)
+	n, err := newNotifier(cfg, st, log, addressing)
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +43,7 @@ func build(cfg *config.Config, st *store.Store, log *logrus.Logger, w wiring) (*
 		SHS: server.SHSConfig{Product: cfg.SHS.Product, NodeID: cfg.SHS.NodeID, MaxMessageBytes: cfg.SHS.MaxMessageBytes, MaxInflightBytes: cfg.SHS.MaxInflightBytes,
 			MaxAttachments: cfg.SHS.MaxAttachments, MaxAttachmentBytes: cfg.SHS.MaxAttachmentBytes},
 		TicketLife: cfg.Tickets.Lifetime, Addressing: addressing,
-		Metrics: []prometheus.Collector{notify.NewQueueCollector(st, w.now)}, MetricsFrom: cfg.HTTP.MetricsFrom, Now: w.now,
+		Metrics: []prometheus.Collector{notify.NewQueueCollector(st, time.Now)}, MetricsFrom: cfg.HTTP.MetricsFrom, Now: time.Now,
 	}
 	if d := cfg.Demo; d.Enabled {
 		sc.Demo, err = demo.New(demo.Config{SOAPBase: "http://" + cfg.HTTP.Addr, PortalUser: d.PortalClient, PortalPassword: d.PortalPassword.Reveal(),
@@ -67,12 +57,12 @@ func build(cfg *config.Config, st *store.Store, log *logrus.Logger, w wiring) (*
 	if err != nil {
 		return nil, err
 	}
-	return &app{server: srv, notifier: n, store: st, log: log, tickets: cfg.Tickets, now: w.now}, nil
+	return &app{server: srv, notifier: n, store: st, log: log, tickets: cfg.Tickets, now: time.Now}, nil
 }
 
 // newNotifier builds the notifier and its transports. A missing mail
 // server or SMS gateway is not an error: what they would send waits.
-func newNotifier(cfg *config.Config, st *store.Store, log *logrus.Logger, w wiring, addressing notify.Addressing) (*notify.Notifier, error) {
+func newNotifier(cfg *config.Config, st *store.Store, log *logrus.Logger, addressing notify.Addressing) (*notify.Notifier, error) {
 	c := cfg.Notifications
 	loc, quietStart, quietEnd, err := c.QuietHours()
 	if err != nil {
@@ -85,7 +75,7 @@ func newNotifier(cfg *config.Config, st *store.Store, log *logrus.Logger, w wiri
 	var email *mail.Sender
 	if m := cfg.SMTP; m.Host != "" {
 		email, err = mail.NewSender(mail.SMTPConfig{Host: m.Host, Port: m.Port, Username: m.Username, Password: m.Password.Reveal(),
-			TLS: m.TLS, From: m.From, TLSConfig: w.smtpTLS})
+			TLS: m.TLS, From: m.From})
 		if err != nil {
 			return nil, fmt.Errorf("smtp: %w", err)
 		}
@@ -108,7 +98,7 @@ func newNotifier(cfg *config.Config, st *store.Store, log *logrus.Logger, w wiri
 		Window: c.Window, Lease: c.Lease, ReminderAfter: c.ReminderAfter, Interval: time.Second, Concurrency: c.Concurrency,
 		Quiet: notify.QuietHours{Start: quietStart, End: quietEnd, Location: loc}, Texts: notify.NewTexts(templates, log),
 		SMSSender: cfg.SMSGateway.Sender, Addressing: addressing,
-	}, st, cfg.Organisations(), email, gateway, log, w.now), nil
+	}, st, cfg.Organisations(), email, gateway, log, time.Now), nil
 }
 
 // Close releases what the server holds.
