@@ -367,14 +367,30 @@ func (s *Store) ClaimNotifications(ctx context.Context, now time.Time, limit int
 
 // NotificationSent records that the notification was sent at now.
 func (s *Store) NotificationSent(ctx context.Context, id int64, now time.Time) error {
-	res, err := s.db.ExecContext(ctx, s.db.Rebind(`
-		UPDATE notifications SET state = ?, sent_at = ?, last_error = '' WHERE id = ?`),
-		me.NotificationSent, timestamp{now}, id)
+	return s.NotificationsSent(ctx, []int64{id}, now)
+}
+
+// NotificationsSent records that the notifications were sent at now, in
+// one statement: a claim's sends are recorded with one commit.
+func (s *Store) NotificationsSent(ctx context.Context, ids []int64, now time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	query, args, err := sqlx.In(`
+		UPDATE notifications SET state = ?, sent_at = ?, last_error = '' WHERE id IN (?)`,
+		me.NotificationSent, timestamp{now}, ids)
+	if err != nil {
+		return fmt.Errorf("store: notifications sent: %w", err)
+	}
+	res, err := s.db.ExecContext(ctx, s.db.Rebind(query), args...)
 	if err == nil {
-		err = affected(res)
+		var n int64
+		if n, err = res.RowsAffected(); err == nil && n != int64(len(ids)) {
+			err = fmt.Errorf("%d of %d notifications found: %w", n, len(ids), me.ErrNotFound)
+		}
 	}
 	if err != nil {
-		return fmt.Errorf("store: notification %d sent: %w", id, err)
+		return fmt.Errorf("store: notifications %v sent: %w", ids, err)
 	}
 	return nil
 }

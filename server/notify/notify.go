@@ -118,25 +118,40 @@ func (n *Notifier) deliver(ctx context.Context) int {
 	// What was claimed is sent and recorded even when ME is stopping
 	// meanwhile: cancelling a send in flight would send it again later.
 	ctx = context.WithoutCancel(ctx)
+	sent := make([]bool, len(items))
 	var wg sync.WaitGroup
-	for _, it := range items {
-		wg.Go(func() { n.deliverOne(ctx, it) })
+	for i, it := range items {
+		wg.Go(func() { sent[i] = n.deliverOne(ctx, it) })
 	}
 	wg.Wait()
+	// The sends that went through are recorded together, with one commit.
+	var ids []int64
+	for i, it := range items {
+		if sent[i] {
+			ids = append(ids, it.ID)
+		}
+	}
+	if err := n.store.NotificationsSent(ctx, ids, n.now().UTC()); err != nil {
+		n.log.WithError(err).Error("notifications: sent, but recording it failed; they may be repeated with the same keys")
+	} else {
+		for i, it := range items {
+			if sent[i] {
+				n.log.WithFields(logrus.Fields{"notification_id": it.ID, "channel": it.Channel, "kind": it.Kind, "attempt": it.Attempts + 1}).Info("notifications: sent")
+			}
+		}
+	}
 	return len(items)
 }
 
-func (n *Notifier) deliverOne(ctx context.Context, it me.Notification) {
+// deliverOne sends one notification and records a failure; it reports
+// whether the notification was sent, for deliver to record.
+func (n *Notifier) deliverOne(ctx context.Context, it me.Notification) bool {
 	entry := n.log.WithFields(logrus.Fields{"notification_id": it.ID, "channel": it.Channel, "kind": it.Kind, "attempt": it.Attempts + 1})
 	err, temporary := n.send(ctx, it)
 	now := n.now().UTC()
 	switch {
 	case err == nil:
-		if err := n.store.NotificationSent(ctx, it.ID, now); err != nil {
-			entry.WithError(err).Error("notifications: sent, but recording it failed; it may be repeated with the same key")
-		} else {
-			entry.Info("notifications: sent")
-		}
+		return true
 	case temporary:
 		// Retried until it goes through: a mail server or gateway that is
 		// down delays a notification, never loses it.
@@ -154,6 +169,7 @@ func (n *Notifier) deliverOne(ctx context.Context, it me.Notification) {
 			entry.WithError(err).Error("notifications: recording the failure failed")
 		}
 	}
+	return false
 }
 
 // send sends one notification and says whether a failure is worth
