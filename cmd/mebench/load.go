@@ -695,16 +695,10 @@ func (w *loadSQLite) batch(ctx context.Context, b *loadBatch) error {
 // database and truncates it, so that ME does not start with a checkpoint
 // of the whole load.
 func (w *loadSQLite) finish(ctx context.Context) error {
-	for _, q := range w.restore {
-		if _, err := w.tx.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("%s: %w", q, err)
-		}
-	}
-	err := w.tx.Commit()
-	w.tx = nil
-	if err != nil {
+	if err := restoreAndCommit(ctx, w.tx, w.restore); err != nil {
 		return err
 	}
+	w.tx = nil
 	var busy, frames, done int
 	if err := w.conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &frames, &done); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
@@ -894,16 +888,10 @@ func (w *loadPostgres) batch(ctx context.Context, b *loadBatch) error {
 // minutes, so that the first queries are planned and run as on a database
 // that has settled.
 func (w *loadPostgres) finish(ctx context.Context) error {
-	for _, q := range w.restore {
-		if _, err := w.tx.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("%s: %w", q, err)
-		}
-	}
-	err := w.tx.Commit()
-	w.tx = nil
-	if err != nil {
+	if err := restoreAndCommit(ctx, w.tx, w.restore); err != nil {
 		return err
 	}
+	w.tx = nil
 	for _, t := range append([]string{"citizens"}, loadPGTables...) {
 		if _, err := w.db.ExecContext(ctx, "VACUUM (ANALYZE) "+t); err != nil {
 			return fmt.Errorf("vacuum %s: %w", t, err)
@@ -950,3 +938,14 @@ var (
 	loadGivenNames = []string{"Alice", "Elsa", "Maja", "Wilma", "Ebba", "Noah", "William", "Hugo", "Liam", "Oscar", "Åsa", "Björn"}
 	loadSurnames   = []string{"Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson", "Svensson", "Gustafsson", "Pettersson", "Jönsson", "Öhman"}
 )
+
+// restoreAndCommit makes again, in the load's transaction, what the load
+// dropped, and commits: the load and its indexes land together or not at all.
+func restoreAndCommit(ctx context.Context, tx *sql.Tx, restore []string) error {
+	for _, q := range restore {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("%s: %w", q, err)
+		}
+	}
+	return tx.Commit()
+}

@@ -28,15 +28,7 @@ func TestBulkLoad(t *testing.T) {
 		t.Run(driver, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			dsn := storetest.DSN(t, driver)
-			st, err := store.Open(ctx, driver, dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
-			if _, err := st.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
+			st, dsn := openLoadStore(t, driver)
 
 			schema := loadTestSchema(t, driver, dsn)
 			focus := loadPersonnummer(0)
@@ -281,20 +273,12 @@ func TestBulkLoadCancelled(t *testing.T) {
 		t.Run(driver, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			dsn := storetest.DSN(t, driver)
-			st, err := store.Open(ctx, driver, dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
-			if _, err := st.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
+			st, dsn := openLoadStore(t, driver)
 			before := loadTestSchema(t, driver, dsn)
 
 			cctx, cancel := context.WithTimeout(ctx, time.Second)
 			defer cancel()
-			_, err = bulkLoad(cctx, driver, dsn, loadPlan{Org: loadTestOrg, Cases: 200000, EventsPerCase: 10, Citizens: 100, CasesForFocus: 50})
+			_, err := bulkLoad(cctx, driver, dsn, loadPlan{Org: loadTestOrg, Cases: 200000, EventsPerCase: 10, Citizens: 100, CasesForFocus: 50})
 			if err == nil {
 				t.Fatal("a load of 200,000 cases took less than a second")
 			}
@@ -381,15 +365,7 @@ func TestBulkLoadScale(t *testing.T) {
 	for _, driver := range storetest.Drivers() {
 		t.Run(driver, func(t *testing.T) {
 			ctx := context.Background()
-			dsn := storetest.DSN(t, driver)
-			st, err := store.Open(ctx, driver, dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
-			if _, err := st.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
+			st, dsn := openLoadStore(t, driver)
 			start := time.Now()
 			ids, err := bulkLoad(ctx, driver, dsn, loadPlan{Org: loadTestOrg, Cases: n, EventsPerCase: 10,
 				Citizens: max(n/20, 10), CasesForFocus: min(200, n), Focus: loadPersonnummer(0)})
@@ -412,4 +388,20 @@ func TestBulkLoadScale(t *testing.T) {
 			t.Logf("%s: first CaseView in %v", driver, time.Since(start))
 		})
 	}
+}
+
+// openLoadStore opens ME's store, migrated, on an empty database of driver,
+// and returns it with the database's DSN for the loader.
+func openLoadStore(t *testing.T, driver string) (*store.Store, string) {
+	t.Helper()
+	dsn := storetest.DSN(t, driver)
+	st, err := store.Open(context.Background(), driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return st, dsn
 }

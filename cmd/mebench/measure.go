@@ -210,14 +210,17 @@ func startME(ctx context.Context, bin, cfg, logFile string) (*meProcess, error) 
 	return nil, fmt.Errorf("me serve did not become ready:\n%s", out)
 }
 
-func (p *meProcess) stop() {
-	p.cmd.Process.Signal(syscall.SIGTERM)
+func (p *meProcess) stop() { stopProcess(p.cmd, 20*time.Second) }
+
+// stopProcess asks cmd to stop (SIGTERM) and kills it after grace.
+func stopProcess(cmd *exec.Cmd, grace time.Duration) {
+	cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan struct{})
-	go func() { p.cmd.Wait(); close(done) }()
+	go func() { cmd.Wait(); close(done) }()
 	select {
 	case <-done:
-	case <-time.After(20 * time.Second):
-		p.cmd.Process.Kill()
+	case <-time.After(grace):
+		cmd.Process.Kill()
 	}
 }
 

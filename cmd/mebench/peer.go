@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -65,13 +64,4 @@ func startPeer(ctx context.Context, dir string) (*peerProcess, error) {
 	return nil, fmt.Errorf("the peer did not say it was listening")
 }
 
-func (p *peerProcess) stop() {
-	p.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { p.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		p.cmd.Process.Kill()
-	}
-}
+func (p *peerProcess) stop() { stopProcess(p.cmd, 5*time.Second) }
