@@ -97,7 +97,7 @@ func (h *shsReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.reject(ctx, w, received, client, label.TxID, body, err)
 		return
 	}
-	if label.SequenceType == string(me.SequenceAdm) {
+	if label.SequenceType == me.SequenceAdm {
 		// confirm and error messages from other nodes: nothing to store.
 		entry := h.log.WithFields(logrus.Fields{"tx_id": label.TxID, "corr_id": label.CorrID, "from": label.From.OrgNumber(), "product": label.Product.ID()})
 		if m := msg.Management; m != nil && m.Error != nil {
@@ -134,7 +134,7 @@ func (h *shsReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	receipt, err := h.store.RecordSignal(ctx, me.SHSMessage{
 		TxID: label.TxID, CorrID: label.CorrID, ContentID: label.Content.ID,
 		From: label.From.OrgNumber(), To: label.To.OrgNumber(), Product: label.Product.ID(),
-		SequenceType: me.SequenceType(label.SequenceType), TransferType: me.TransferType(label.TransferType),
+		SequenceType: label.SequenceType, TransferType: label.TransferType,
 		Client: client.Name, Arrival: received, Raw: body,
 	}, sig, received)
 	if err != nil {
@@ -154,7 +154,7 @@ func (h *shsReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // answer acknowledges a stored message: 202 for asynch, a reply message
 // with the receipt for synch.
 func (h *shsReceiver) answer(w http.ResponseWriter, r *http.Request, l shs.Label, rc me.SignalReceipt) {
-	if l.TransferType == string(me.Synch) {
+	if l.TransferType == me.Synch {
 		h.reply(w, r, l, rc)
 		return
 	}
@@ -182,13 +182,13 @@ func (h *shsReceiver) checkLabel(r *http.Request, client me.Client, l shs.Label)
 	if cert := verifiedCert(r); cert != nil && !certNamesOrganisation(cert, from) && client.CertFingerprint == "" && client.CertSubject == "" {
 		return shs.Errorf(shs.IllegalSender, "the client certificate's serialNumber %q does not name the sender %s", cert.Subject.SerialNumber, from)
 	}
-	if l.SequenceType == string(me.SequenceAdm) {
+	if l.SequenceType == me.SequenceAdm {
 		return nil
 	}
 	if !sameProduct(l.Product.ID(), h.cfg.Product) {
 		return shs.Errorf(shs.UnknownProductType, "product %s is not ME's signal product; send product urn:X-shs:%s", l.Product.Value, strings.TrimPrefix(h.cfg.Product, "urn:X-shs:"))
 	}
-	if l.SequenceType != string(me.SequenceEvent) && l.SequenceType != string(me.SequenceRequest) {
+	if l.SequenceType != me.SequenceEvent && l.SequenceType != me.SequenceRequest {
 		return shs.Errorf(shs.IllegalMessageStructure, "sequence-type %s cannot carry a signal; send event (asynch) or request (synch)", l.SequenceType)
 	}
 	return nil
@@ -294,8 +294,8 @@ func (h *shsReceiver) reply(w http.ResponseWriter, r *http.Request, l shs.Label,
 		return
 	}
 	out := shs.Label{
-		Version: "1.2", TxID: shs.NewID(), CorrID: l.CorrID, TransferType: string(me.Synch), MessageType: "simple",
-		DocumentType: "simple", SequenceType: string(me.SequenceReply), Status: l.Status,
+		Version: "1.2", TxID: shs.NewID(), CorrID: l.CorrID, TransferType: me.Synch, MessageType: "simple",
+		DocumentType: "simple", SequenceType: me.SequenceReply, Status: l.Status,
 		From: &shs.Party{Value: l.To.Value, CommonName: "Mina Engagemang"}, To: &shs.Party{Value: l.From.Value},
 		Product:  l.Product,
 		Datetime: h.now().UTC().Format(shsArrivalLayout),

@@ -70,11 +70,11 @@ func (m shsMessage) withDefaults() shsMessage {
 func postSHS(t testing.TB, ts *httptest.Server, m shsMessage) *http.Response {
 	t.Helper()
 	m = m.withDefaults()
-	seq := "event"
+	seq := me.SequenceEvent
 	if m.transfer == "synch" {
-		seq = "request"
+		seq = me.SequenceRequest
 	}
-	label := shs.Label{Version: "1.2", TxID: m.txID, CorrID: m.txID, TransferType: m.transfer, MessageType: "simple", DocumentType: "simple",
+	label := shs.Label{Version: "1.2", TxID: m.txID, CorrID: m.txID, TransferType: me.TransferType(m.transfer), MessageType: "simple", DocumentType: "simple",
 		SequenceType: seq, Status: "production", From: &shs.Party{Value: "urn:X-shs:" + m.from, CommonName: "Ärendesystemet"}, To: &shs.Party{Value: "urn:X-shs:" + m.to},
 		Product: shs.Product{Value: "urn:X-shs:" + m.product}, Datetime: "2026-11-26T10:00:00",
 		Content: shs.Content{ID: shs.NewID(), Data: []shs.DataInfo{{DatapartType: "xml", Filename: "signal.xml"}}}}

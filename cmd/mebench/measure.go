@@ -260,8 +260,8 @@ var signalTemplate = `<?xml version="1.0" encoding="UTF-8"?>
 // shsMessage wraps a signal in an SHS 1.2 message.
 func shsMessage(signal []byte) ([]byte, string, error) {
 	id := shs.NewID()
-	label := shs.Label{Version: "1.2", TxID: id, CorrID: id, TransferType: string(me.Asynch), MessageType: "simple", DocumentType: "simple",
-		SequenceType: string(me.SequenceEvent), Status: "production",
+	label := shs.Label{Version: "1.2", TxID: id, CorrID: id, TransferType: me.Asynch, MessageType: "simple", DocumentType: "simple",
+		SequenceType: me.SequenceEvent, Status: "production",
 		From: &shs.Party{Value: "urn:X-shs:" + org, CommonName: "bench"}, To: &shs.Party{Value: "urn:X-shs:" + org},
 		Product: shs.Product{Value: "urn:X-shs:" + product}, Datetime: time.Now().UTC().Format("2006-01-02T15:04:05"),
 		Content: shs.Content{ID: shs.NewID(), Data: []shs.DataInfo{{DatapartType: "xml", Filename: "signal.xml"}}}}

@@ -158,10 +158,10 @@ func checkMessage(t *testing.T, m *Message, want wantMessage, crlf bool) {
 		{"from", l.From.OrgNumber(), want.from},
 		{"to", l.To.OrgNumber(), want.to},
 		{"product", l.Product.ID(), want.product},
-		{"sequence-type", l.SequenceType, want.sequenceType},
+		{"sequence-type", string(l.SequenceType), want.sequenceType},
 		{"version", l.Version, "1.2"},
 		{"document-type", l.DocumentType, "simple"}, // wrapped over two lines in some
-		{"transfer-type", l.TransferType, "asynch"},
+		{"transfer-type", string(l.TransferType), "asynch"},
 		{"status", l.Status, "production"},
 	} {
 		if c.got != c.want {

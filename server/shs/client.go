@@ -106,8 +106,8 @@ func (s *Client) Send(ctx context.Context, file string, content []byte) Result {
 		transfer, sequence = me.Synch, me.SequenceRequest
 	}
 	label := Label{
-		Version: "1.2", TxID: res.TxID, CorrID: res.TxID, TransferType: string(transfer), MessageType: "simple", DocumentType: "simple",
-		SequenceType: string(sequence), Status: "production",
+		Version: "1.2", TxID: res.TxID, CorrID: res.TxID, TransferType: transfer, MessageType: "simple", DocumentType: "simple",
+		SequenceType: sequence, Status: "production",
 		From:     &Party{Value: "urn:X-shs:" + from, CommonName: s.commonName()},
 		To:       &Party{Value: "urn:X-shs:" + to},
 		Product:  Product{Value: "urn:X-shs:" + strings.TrimPrefix(s.Product, "urn:X-shs:")},

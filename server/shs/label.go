@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+
+	"github.com/minaengagemang/me"
 )
 
 // Label is an SHS 1.2 label (SHS-etikett), the first part of every SHS
@@ -14,15 +16,15 @@ import (
 // ones out. In attribute values (names, file names) tabs and line breaks are
 // spaces, as XML reads them.
 type Label struct {
-	Version      string // always 1.2
-	TxID         string // transaction id, unique per message
-	CorrID       string // correlation id: the tx.id of the exchange's first message
-	Agreement    string // shs.agreement (överenskommelse); optional
-	TransferType string // asynch or synch
-	MessageType  string // simple or compound
-	DocumentType string // simple or compound
-	SequenceType string // event, request, reply or adm
-	Status       string // test or production
+	Version      string          // always 1.2
+	TxID         string          // transaction id, unique per message
+	CorrID       string          // correlation id: the tx.id of the exchange's first message
+	Agreement    string          // shs.agreement (överenskommelse); optional
+	TransferType me.TransferType // asynch or synch
+	MessageType  string          // simple or compound
+	DocumentType string          // simple or compound
+	SequenceType me.SequenceType // event, request, reply or adm
+	Status       string          // test or production
 
 	Originator   *Party // original sender (ursprunglig avsändare): Value, Name, LabeledURI
 	From         *Party // sender (avsändare): Value, CommonName (required), EMail, LabeledURI
@@ -205,8 +207,8 @@ func MarshalLabel(l Label) ([]byte, error) {
 func toXML(l Label) xmlLabel {
 	x := xmlLabel{
 		Version: l.Version, TxID: l.TxID, CorrID: l.CorrID, Agreement: l.Agreement,
-		TransferType: l.TransferType, MessageType: l.MessageType, DocumentType: l.DocumentType,
-		SequenceType: l.SequenceType, Status: l.Status,
+		TransferType: string(l.TransferType), MessageType: l.MessageType, DocumentType: l.DocumentType,
+		SequenceType: string(l.SequenceType), Status: l.Status,
 		Product:  xmlProduct{Value: l.Product.Value, CommonName: attr(l.Product.CommonName), LabeledURI: attr(l.Product.LabeledURI)},
 		Subject:  l.Subject,
 		Datetime: l.Datetime,
@@ -252,10 +254,10 @@ func fromXML(x xmlLabel) Label {
 		TxID:         token(x.TxID),
 		CorrID:       token(x.CorrID),
 		Agreement:    token(x.Agreement),
-		TransferType: orDefault(token(x.TransferType), "asynch"),
+		TransferType: me.TransferType(orDefault(token(x.TransferType), string(me.Asynch))),
 		MessageType:  orDefault(token(x.MessageType), "simple"),
 		DocumentType: orDefault(token(x.DocumentType), "simple"),
-		SequenceType: token(x.SequenceType),
+		SequenceType: me.SequenceType(token(x.SequenceType)),
 		Status:       orDefault(token(x.Status), "production"),
 		Product: Product{
 			Value:      strings.TrimSpace(x.Product.Value),
@@ -354,10 +356,10 @@ func checkLabel(l Label) error {
 	nmtoken("TxID", l.TxID, true)
 	nmtoken("CorrID", l.CorrID, true)
 	nmtoken("Agreement", l.Agreement, false)
-	oneOf("TransferType", l.TransferType, "", "asynch", "synch")
+	oneOf("TransferType", string(l.TransferType), "", string(me.Asynch), string(me.Synch))
 	oneOf("MessageType", l.MessageType, "", "simple", "compound")
 	oneOf("DocumentType", l.DocumentType, "", "simple", "compound")
-	oneOf("SequenceType", l.SequenceType, "", "event", "request", "reply", "adm")
+	oneOf("SequenceType", string(l.SequenceType), "", string(me.SequenceEvent), string(me.SequenceRequest), string(me.SequenceReply), string(me.SequenceAdm))
 	if l.SequenceType == "" {
 		bad("SequenceType is required")
 	}

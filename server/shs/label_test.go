@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/minaengagemang/me"
 	"github.com/minaengagemang/me/xsd"
 )
 
@@ -188,10 +189,13 @@ func TestMarshalLabel(t *testing.T) {
 			for _, d := range []struct {
 				p   *string
 				def string
-			}{{&want.Version, "1.2"}, {&want.TransferType, "asynch"}, {&want.MessageType, "simple"}, {&want.DocumentType, "simple"}, {&want.Status, "production"}} {
+			}{{&want.Version, "1.2"}, {&want.MessageType, "simple"}, {&want.DocumentType, "simple"}, {&want.Status, "production"}} {
 				if *d.p == "" {
 					*d.p = d.def
 				}
+			}
+			if want.TransferType == "" {
+				want.TransferType = me.Asynch
 			}
 			if want.To != nil { // line breaks in attributes are spaces
 				to := *want.To

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/minaengagemang/me"
 	"github.com/minaengagemang/me/xsd"
 )
 
@@ -295,7 +296,7 @@ func count(n int, noun string) string {
 // part whose datapartType says so, or for an error or confirm product, the
 // first part.
 func management(m *Message) (*Management, error) {
-	if m.Label.SequenceType != "adm" {
+	if m.Label.SequenceType != me.SequenceAdm {
 		return nil, nil
 	}
 	product := strings.ToLower(m.Label.Product.ID())
