@@ -156,8 +156,8 @@ func (s *Store) recordSignals(batch []signalRequest) []signalResult {
 		return s.inTx(ctx, func(tx *sqlx.Tx) error {
 			if len(batch) == 1 {
 				// Alone: no savepoint to pay for; a refusal rolls back all.
-				r, err := recordSignal(ctx, tx, batch[0].msg, batch[0].sig, batch[0].now)
-				results[0] = signalResult{receipt: r, err: err}
+				var err error
+				results[0].receipt, err = recordSignal(ctx, tx, batch[0].msg, batch[0].sig, batch[0].now)
 				return err
 			}
 			for i, req := range batch {
@@ -183,7 +183,8 @@ func (s *Store) recordSignals(batch []signalRequest) []signalResult {
 			return nil
 		})
 	})
-	if err != nil && !(len(batch) == 1 && results[0].err != nil) {
+	if err != nil {
+		// The transaction did not commit: nothing of the batch is stored.
 		for i := range results {
 			results[i] = signalResult{err: err}
 		}
