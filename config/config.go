@@ -62,6 +62,10 @@ type HTTP struct {
 	// MetricsFrom are the networks (CIDR) besides loopback that may read
 	// /metrics, e.g. the Prometheus server's.
 	MetricsFrom []string `mapstructure:"metrics_from"`
+	// DebugAddr, when set, serves Go's profiler (net/http/pprof) on a
+	// loopback address of its own, so an administrator can profile a
+	// running node without exposing it.
+	DebugAddr string `mapstructure:"debug_addr"`
 }
 
 // IsLoopback reports whether addr (host:port) listens on a loopback

@@ -224,6 +224,9 @@ func (h *HTTP) validate(ve *ValidationError) {
 	} else if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 || strings.ContainsAny(host, "/ ") {
 		ve.add("http.addr", "%q is not host:port; the port must be a number 0-65535, e.g. \"127.0.0.1:8080\"", h.Addr)
 	}
+	if h.DebugAddr != "" && !IsLoopback(h.DebugAddr) {
+		ve.add("http.debug_addr", "%q is not a loopback host:port; the profiler is served only on loopback, e.g. \"127.0.0.1:6060\"", h.DebugAddr)
+	}
 	if h.PublicURL != "" {
 		checkHTTPURL(ve, "http.public_url", h.PublicURL)
 	}

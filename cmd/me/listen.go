@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"time"
 
@@ -47,6 +48,13 @@ func (a *app) Run(ctx context.Context, h config.HTTP) error {
 		scheme = "https"
 	}
 	a.log.WithFields(logrus.Fields{"addr": ln.Addr().String(), "url": scheme + "://" + ln.Addr().String() + "/soap/portal?wsdl"}).Info("listening")
+	if h.DebugAddr != "" {
+		stopDebug, err := a.serveDebug(h.DebugAddr)
+		if err != nil {
+			return err
+		}
+		defer stopDebug()
+	}
 	bgCtx, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
 	notifierDone := a.runBackground(bgCtx)
@@ -75,6 +83,25 @@ func (a *app) Run(ctx context.Context, h config.HTTP) error {
 		return err
 	}
 	return nil
+}
+
+// serveDebug serves Go's profiler on addr (validated to be loopback) until
+// the returned stop is called.
+func (a *app) serveDebug(addr string) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("http.debug_addr: listen on %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln) //nolint:errcheck // ends with Close
+	a.log.WithField("url", "http://"+ln.Addr().String()+"/debug/pprof/").Info("profiler listening")
+	return func() { srv.Close() }, nil
 }
 
 // serverTLS builds the TLS configuration, or nil when TLS is not configured.
