@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"net"
@@ -84,27 +85,42 @@ func (c *client) healthz(ctx context.Context, _, _ int) error {
 	return nil
 }
 
-func (c *client) getEService(ctx context.Context, _, _ int) error {
-	_, err := c.soap(ctx, "portal", "bench-portal",
-		`<GetEService xmlns="http://minaengagemang.se/portal/v1"><eServiceId>bygglov</eServiceId><organisationNumber>`+org+`</organisationNumber></GetEService>`)
-	return err
+// A portal read: the SOAP bodies it sends round and round.
+type portalRead []string
+
+const getEServiceBody = `<GetEService xmlns="http://minaengagemang.se/portal/v1"><eServiceId>bygglov</eServiceId><organisationNumber>` + org + `</organisationNumber></GetEService>`
+
+func listCasesBody(citizen string) portalRead {
+	return portalRead{`<ListCases xmlns="http://minaengagemang.se/portal/v1"><citizen>` + citizen + `</citizen><pageSize>20</pageSize></ListCases>`}
 }
 
-func (c *client) listCases(citizen string) func(ctx context.Context, _, _ int) error {
-	body := `<ListCases xmlns="http://minaengagemang.se/portal/v1"><citizen>` + citizen + `</citizen><pageSize>20</pageSize></ListCases>`
-	return func(ctx context.Context, _, _ int) error {
-		_, err := c.soap(ctx, "portal", "bench-portal", body)
-		return err
+// getCaseBodies reads the citizen's cases in a scattered order.
+func getCaseBodies(citizen string, cases []string) portalRead {
+	out := make(portalRead, len(cases))
+	for i := range cases {
+		out[i] = `<GetCase xmlns="http://minaengagemang.se/portal/v1"><citizen>` + citizen + `</citizen><caseId>` + cases[(i*7919)%len(cases)] + `</caseId></GetCase>`
 	}
+	return out
 }
 
-func (c *client) getCase(citizen string, cases []string) func(ctx context.Context, worker, i int) error {
+// call is the read for the Go load generator.
+func (c *client) call(read portalRead) func(ctx context.Context, worker, i int) error {
 	return func(ctx context.Context, worker, i int) error {
-		id := cases[(worker*7919+i)%len(cases)]
-		_, err := c.soap(ctx, "portal", "bench-portal",
-			`<GetCase xmlns="http://minaengagemang.se/portal/v1"><citizen>`+citizen+`</citizen><caseId>`+id+`</caseId></GetCase>`)
+		_, err := c.soap(ctx, "portal", "bench-portal", read[(worker*31+i)%len(read)])
 		return err
 	}
+}
+
+// requests is the read for wrk.
+func (read portalRead) requests() wrkRequests {
+	r := wrkRequests{method: http.MethodPost, path: "/soap/portal", headers: map[string]string{
+		"Content-Type":  "text/xml; charset=utf-8",
+		"Authorization": "Basic " + base64.StdEncoding.EncodeToString([]byte("bench-portal:"+password)),
+	}}
+	for _, body := range read {
+		r.bodies = append(r.bodies, fmt.Sprintf(envelope, body))
+	}
+	return r
 }
 
 // profiles gives the signals' citizens profiles asking for SMS and e-mail.

@@ -14,7 +14,7 @@ import (
 // organisation, a client per role, the demo's bygglov e-service, mail and
 // SMS into the local sinks, no quiet hours and no coalescing window (so
 // that every signal is one SMS and one e-mail), and log level info.
-func writeConfig(dir, addr, driver, dsn string, s *sinks) (string, error) {
+func writeConfig(dir, addr, debugAddr, driver, dsn string, s *sinks) (string, error) {
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.MinCost)
 	if err != nil {
 		return "", err
@@ -26,6 +26,7 @@ func writeConfig(dir, addr, driver, dsn string, s *sinks) (string, error) {
 	port, _ := strconv.Atoi(smtpPort)
 	cfg := fmt.Sprintf(`http:
   addr: %q
+  debug_addr: %q
 database:
   driver: %s
   dsn: %q
@@ -75,7 +76,7 @@ eservices:
     contact:
       name: Bygglovsenheten
       email: bygglov@demo.example
-`, addr, driver, dsn, smtpHost, port, s.smsURL, product, org, org, hash, org, hash, org)
+`, addr, debugAddr, driver, dsn, smtpHost, port, s.smsURL, product, org, org, hash, org, hash, org)
 	path := filepath.Join(dir, "me.yaml")
 	return path, os.WriteFile(path, []byte(cfg), 0o600)
 }

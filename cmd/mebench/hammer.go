@@ -12,8 +12,10 @@ import (
 type result struct {
 	n, errors int
 	elapsed   time.Duration
-	latencies []time.Duration // sorted
+	latencies []time.Duration // sorted; empty when wrk measured
+	p50, p99  time.Duration
 	firstErr  error
+	loadgen   string // "wrk" or "go"
 }
 
 func (r result) perSecond() float64 {
@@ -31,15 +33,15 @@ func (r result) rate() string {
 	return s
 }
 
-func (r result) quantile(q float64) time.Duration {
-	if len(r.latencies) == 0 {
+func quantile(sorted []time.Duration, q float64) time.Duration {
+	if len(sorted) == 0 {
 		return 0
 	}
-	return r.latencies[min(len(r.latencies)-1, int(q*float64(len(r.latencies))))]
+	return sorted[min(len(sorted)-1, int(q*float64(len(sorted))))]
 }
 
 func (r result) latency() string {
-	return fmt.Sprintf("p50 %v, p99 %v", roundLatency(r.quantile(0.5)), roundLatency(r.quantile(0.99)))
+	return fmt.Sprintf("p50 %v, p99 %v", roundLatency(r.p50), roundLatency(r.p99))
 }
 
 func roundLatency(d time.Duration) time.Duration {
@@ -117,5 +119,7 @@ func paced(ctx context.Context, conns int, d time.Duration, perSecond float64, d
 	wg.Wait()
 	all.elapsed = time.Since(start)
 	slices.Sort(all.latencies)
+	all.p50, all.p99 = quantile(all.latencies, 0.5), quantile(all.latencies, 0.99)
+	all.loadgen = "go"
 	return all
 }

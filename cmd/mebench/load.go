@@ -171,6 +171,7 @@ type loadBatch struct {
 type loadCaseRow struct {
 	id, externalID, caseNumber, titleSV, titleEN, status string
 	handlerName, handlerEmail, created, updated, pnr     string
+	events                                               int // all unread by the citizen
 }
 
 type loadEventRow struct {
@@ -397,6 +398,7 @@ func (b *loadBatch) addCase(i int, id, run, pnr string, s *loadCaseShape) {
 		created:      loadTime(created),
 		updated:      loadTime(s.arrivals[len(s.arrivals)-1]),
 		pnr:          pnr,
+		events:       len(s.times),
 	})
 	for k, t := range s.times {
 		eid := loadID("e")
@@ -453,7 +455,7 @@ var loadAttachmentContent = []byte("%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R
 // saveCase, store/events.go insertEvent).
 var (
 	loadCaseColumns        = []string{"id", "organisation_number", "external_id", "case_number", "title_sv", "title_en", "status", "handler_name", "handler_email", "created_at", "updated_at"}
-	loadCaseCitizenColumns = []string{"case_id", "personal_identity_number"}
+	loadCaseCitizenColumns = []string{"case_id", "personal_identity_number", "updated_at", "unread"}
 	loadEventColumns       = []string{"id", "case_id", "external_id", "time", "title_sv", "title_en", "text_sv", "text_en", "notify", "from_citizen", "created_at", "tx_id"}
 	loadAttachmentColumns  = []string{"id", "event_id", "position", "signal_id", "file_name", "media_type", "size", "content"}
 	loadActionColumns      = []string{"id", "event_id", "position", "external_id", "type", "label_sv", "label_en", "state", "attachment_id", "eservice_id", "eservice_organisation", "due_date", "completion_data"}
@@ -480,7 +482,8 @@ func loadTables() []loadTable {
 			}},
 		{"case_citizens", loadCaseCitizenColumns, "", func(b *loadBatch) int { return len(b.cases) },
 			func(dst []any, b *loadBatch, org string, j int) []any {
-				return append(dst, b.cases[j].id, b.cases[j].pnr)
+				c := &b.cases[j]
+				return append(dst, c.id, c.pnr, c.updated, c.events)
 			}},
 		{"events", loadEventColumns, "", func(b *loadBatch) int { return len(b.events) },
 			func(dst []any, b *loadBatch, org string, j int) []any {

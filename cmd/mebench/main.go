@@ -37,6 +37,10 @@ type options struct {
 	// largeBytes is each large message's size: just under
 	// shs.max_message_bytes (20 MiB), as the case that was seen.
 	largeBytes int
+	loadgen    string // wrk or go
+	// hold: load the store, start ME and keep it running for profiling
+	// (its profiler's address is printed) until interrupted; no figures.
+	hold bool
 }
 
 func main() {
@@ -52,7 +56,15 @@ func main() {
 	flag.StringVar(&o.out, "out", "", "write the table into this file (docs/performance.md)")
 	flag.IntVar(&o.large, "large", 12, "concurrent large SHS messages for the memory figure (0: skip)")
 	flag.IntVar(&o.largeBytes, "large-bytes", 19_800_000, "each large SHS message's size")
+	flag.StringVar(&o.loadgen, "loadgen", "", "the reads' load generator: wrk or go (default: wrk when installed)")
+	flag.BoolVar(&o.hold, "hold", false, "load the store, start ME with its profiler and keep it running until interrupted (for pprof); measure nothing")
 	flag.Parse()
+	if o.loadgen == "" {
+		o.loadgen = "go"
+		if haveWrk() {
+			o.loadgen = "wrk"
+		}
+	}
 	o.stores = strings.Split(*stores, ",")
 	n, err := parseScale(*scale)
 	if err != nil {

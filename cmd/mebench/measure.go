@@ -67,7 +67,11 @@ func measureStore(ctx context.Context, o options, driver string, peer *peerProce
 	if err != nil {
 		return t, err
 	}
-	cfg, err := writeConfig(dir, addr, driver, dsn, sinks)
+	debugAddr, err := freeAddr()
+	if err != nil {
+		return t, err
+	}
+	cfg, err := writeConfig(dir, addr, debugAddr, driver, dsn, sinks)
 	if err != nil {
 		return t, err
 	}
@@ -88,21 +92,41 @@ func measureStore(ctx context.Context, o options, driver string, peer *peerProce
 	}
 	defer me.stop()
 	t.rows = append(t.rows, row{figure: "start-up to ready", me: me.startup.Round(time.Millisecond).String()})
+	if o.hold {
+		fmt.Fprintf(os.Stderr, "mebench: ME (%s) serves http://%s with the profiler at http://%s/debug/pprof/; portal client bench-portal, "+
+			"case system bench-cases, password %q; the citizen with %d cases is %s; interrupt to stop\n", driver, addr, debugAddr, password, len(focus), pnr(0))
+		<-ctx.Done()
+		return t, ctx.Err()
+	}
 
 	c := newClient(addr, o.conns)
-	floor := hammer(ctx, o.conns, o.duration, c.healthz)
+	l := loader{dir: dir, conns: o.conns, d: o.duration, useWrk: o.loadgen == "wrk"}
+	floor, err := l.healthz(ctx, c)
+	if err != nil {
+		return t, err
+	}
 	t.rows = append(t.rows, row{figure: "floor: GET /healthz", floor: floor.rate(), me: floor.rate()})
 
 	var peerResult result
 	if peer != nil {
-		pc := &client{http: c.http, base: peer.url}
-		peerResult = hammer(ctx, o.conns, o.duration, pc.getEService)
+		if peerResult, err = l.read(ctx, &client{http: c.http, base: peer.url}, portalRead{getEServiceBody}); err != nil {
+			return t, fmt.Errorf("peer: %w", err)
+		}
 	}
-	quiet := hammer(ctx, o.conns, o.duration, c.getEService)
+	quiet, err := l.read(ctx, c, portalRead{getEServiceBody})
+	if err != nil {
+		return t, err
+	}
 	t.rows = append(t.rows, readRow("portal GetEService, quiet server", floor, peerResult, quiet))
-	page := hammer(ctx, o.conns, o.duration, c.listCases(pnr(0)))
+	page, err := l.read(ctx, c, listCasesBody(pnr(0)))
+	if err != nil {
+		return t, err
+	}
 	t.rows = append(t.rows, readRow(fmt.Sprintf("portal ListCases (page of 20 of %d)", len(focus)), floor, result{}, page))
-	one := hammer(ctx, o.conns, o.duration, c.getCase(pnr(0), focus))
+	one, err := l.read(ctx, c, getCaseBodies(pnr(0), focus))
+	if err != nil {
+		return t, err
+	}
 	t.rows = append(t.rows, readRow("portal GetCase (10 events)", floor, result{}, one))
 
 	if err := c.profiles(ctx, signalCitizens); err != nil {
@@ -113,7 +137,10 @@ func measureStore(ctx context.Context, o options, driver string, peer *peerProce
 	signals := hammer(ctx, o.conns, o.duration, c.signal(seq))
 	t.rows = append(t.rows, row{figure: "SHS signals (10 KB attachment, 2 actions), 32 senders", floor: floor.rate(),
 		me: signals.rate() + ", " + signals.latency(), ratio: ratio(signals, floor)})
-	backlog := hammer(ctx, o.conns, o.duration, c.getEService)
+	backlog, err := l.read(ctx, c, portalRead{getEServiceBody})
+	if err != nil {
+		return t, err
+	}
 	t.rows = append(t.rows, readRow("portal GetEService right after (notifier backlog)", floor, peerResult, backlog))
 
 	mails, sms, drained := sinks.drain(ctx, sent0, int64(signals.n), 2*o.duration)
@@ -131,6 +158,30 @@ func measureStore(ctx context.Context, o options, driver string, peer *peerProce
 		t.rows = append(t.rows, row{figure: fmt.Sprintf("peak RSS with %d concurrent %.1f MB SHS messages", o.large, float64(o.largeBytes)/1e6), me: mb(me.peakRSS()), ratio: lat})
 	}
 	return t, nil
+}
+
+// loader runs the reads with wrk when it is installed (far lighter on the
+// shared cores than a Go client), else with the Go client. Signals are
+// always sent by the Go client: each is a new SHS message.
+type loader struct {
+	dir    string
+	conns  int
+	d      time.Duration
+	useWrk bool
+}
+
+func (l loader) healthz(ctx context.Context, c *client) (result, error) {
+	if l.useWrk {
+		return wrk(ctx, l.dir, c.base, l.conns, l.d, wrkRequests{method: http.MethodGet, path: "/healthz"})
+	}
+	return hammer(ctx, l.conns, l.d, c.healthz), nil
+}
+
+func (l loader) read(ctx context.Context, c *client, read portalRead) (result, error) {
+	if l.useWrk {
+		return wrk(ctx, l.dir, c.base, l.conns, l.d, read.requests())
+	}
+	return hammer(ctx, l.conns, l.d, c.call(read)), nil
 }
 
 func readRow(figure string, floor, peer, r result) row {

@@ -14,8 +14,12 @@ import (
 func render(o options, tables []table) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Measured %s by `make bench` (cmd/mebench): %s.\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"), machine())
-	fmt.Fprintf(&b, "%d cases × %d events in the store; %d concurrent clients; %v per figure; client, server and peer on the same machine.\n",
-		o.scale, o.events, o.conns, o.duration)
+	gen := "a Go client"
+	if o.loadgen == "wrk" {
+		gen = "wrk (2 threads; signals from a Go client)"
+	}
+	fmt.Fprintf(&b, "%d cases × %d events in the store; %d concurrent clients; load from %s; %v per figure; client, server and peer on the same machine.\n",
+		o.scale, o.events, o.conns, gen, o.duration)
 	for _, t := range tables {
 		fmt.Fprintf(&b, "\n**%s**\n\n| figure | floor | peer | ME | ratio |\n|---|---|---|---|---|\n", t.store)
 		for _, r := range t.rows {
