@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/minaengagemang/me"
@@ -18,16 +19,71 @@ type catalogue struct {
 	store         *store.Store
 	organisations organisations
 	now           func() time.Time
+	published     snapshot
+}
+
+// catalogRecheck is how often a node asks the store whether the catalog
+// changed (store.CatalogVersion): another node's, or `me eservice`'s,
+// publication or withdrawal shows here within this time; this node's at
+// once.
+const catalogRecheck = time.Second
+
+// snapshot is the published e-services in memory, for GetEService and
+// ticket issuing: portals show an e-service on every page, and it changes
+// a few times a month. Listing and search still read the store.
+type snapshot struct {
+	mu        sync.Mutex
+	version   string // store.CatalogVersion when read
+	checked   time.Time
+	eservices map[[2]string]me.EService // by organisation, id
+}
+
+// lookup returns the published e-service org/id from the snapshot, first
+// reading the catalog again when it changed since it was read.
+func (s *catalogue) lookup(ctx context.Context, org, id string) (me.EService, bool, error) {
+	p := &s.published
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if now := s.now(); p.eservices == nil || now.Sub(p.checked) >= catalogRecheck || now.Before(p.checked) {
+		version, err := s.store.CatalogVersion(ctx)
+		if err != nil {
+			return me.EService{}, false, err
+		}
+		if p.eservices == nil || version != p.version {
+			list, err := s.store.PublishedEServices(ctx)
+			if err != nil {
+				return me.EService{}, false, err
+			}
+			p.eservices = make(map[[2]string]me.EService, len(list))
+			for _, e := range list {
+				p.eservices[[2]string{e.OrganisationNumber, e.ID}] = e
+			}
+			p.version = version
+		}
+		p.checked = now
+	}
+	e, ok := p.eservices[[2]string{org, id}]
+	return e, ok, nil
+}
+
+// changed makes the next lookup ask the store: this node published or
+// withdrew.
+func (s *catalogue) changed() {
+	s.published.mu.Lock()
+	s.published.eservices = nil
+	s.published.mu.Unlock()
 }
 
 func (s *catalogue) publish(ctx context.Context, e me.EService) (me.EService, error) {
 	if e.TicketParameter == "" {
 		e.TicketParameter = "ticket"
 	}
+	defer s.changed()
 	return s.store.PublishEService(ctx, e, s.now())
 }
 
 func (s *catalogue) withdraw(ctx context.Context, org, id string) (me.EService, error) {
+	defer s.changed()
 	e, err := s.store.WithdrawEService(ctx, org, id, s.now())
 	if errors.Is(err, me.ErrNotFound) {
 		return e, &me.Error{Code: me.CodeNotFound, Element: "eServiceId",
@@ -36,13 +92,17 @@ func (s *catalogue) withdraw(ctx context.Context, org, id string) (me.EService, 
 	return e, err
 }
 
+// get returns a published e-service from the snapshot.
 func (s *catalogue) get(ctx context.Context, org, id string) (me.EService, error) {
-	e, err := s.store.EService(ctx, org, id)
-	if errors.Is(err, me.ErrNotFound) || (err == nil && e.Withdrawn != nil) {
+	e, ok, err := s.lookup(ctx, org, id)
+	if err != nil {
+		return me.EService{}, err
+	}
+	if !ok {
 		return me.EService{}, &me.Error{Code: me.CodeNotFound, Element: "eServiceId",
 			Message: fmt.Sprintf("organisation %s has no published e-service %q", org, id)}
 	}
-	return e, err
+	return e, nil
 }
 
 func (s *catalogue) list(ctx context.Context, f me.EServiceFilter) ([]me.EService, error) {

@@ -121,7 +121,16 @@ func updateCase(ctx context.Context, tx *sqlx.Tx, id string, c me.Case, now time
 // touchCase sets the case's updated time to now: something happened on it
 // that no signal brought (the citizen's message or completion).
 func touchCase(ctx context.Context, tx *sqlx.Tx, caseID string, now time.Time) error {
-	_, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE cases SET updated_at = ? WHERE id = ?`), timestamp{now}, caseID)
+	if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE cases SET updated_at = ? WHERE id = ?`), timestamp{now}, caseID); err != nil {
+		return err
+	}
+	return touchCitizenLinks(ctx, tx, caseID, now)
+}
+
+// touchCitizenLinks copies the case's new updated time to its citizens'
+// rows, which order each citizen's listing (migration 0007).
+func touchCitizenLinks(ctx context.Context, tx *sqlx.Tx, caseID string, now time.Time) error {
+	_, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE case_citizens SET updated_at = ? WHERE case_id = ?`), timestamp{now}, caseID)
 	return err
 }
 
@@ -134,12 +143,16 @@ func saveCase(ctx context.Context, tx *sqlx.Tx, id string, c me.Case, citizens [
 		}
 	} else if err := updateCase(ctx, tx, id, c, now); err != nil {
 		return fmt.Errorf("update case %s: %w", id, err)
+	} else if err := touchCitizenLinks(ctx, tx, id, now); err != nil {
+		return fmt.Errorf("update case %s: %w", id, err)
 	}
+	// A citizen put on a case later has read none of its events.
 	for _, pnr := range citizens {
 		if _, err := tx.ExecContext(ctx, tx.Rebind(`
-			INSERT INTO case_citizens (case_id, personal_identity_number) VALUES (?, ?)
+			INSERT INTO case_citizens (case_id, personal_identity_number, updated_at, unread)
+			VALUES (?, ?, ?, (SELECT count(*) FROM events WHERE case_id = ?))
 			ON CONFLICT DO NOTHING`),
-			id, pnr); err != nil {
+			id, pnr, timestamp{now}, id); err != nil {
 			return fmt.Errorf("link citizen to case %s: %w", id, err)
 		}
 	}
@@ -278,20 +291,16 @@ func (s *Store) ListCases(ctx context.Context, f me.CaseFilter) (cases []me.Case
 		return nil, "", nil
 	}
 
-	// Start from the citizen's own cases (case_citizens by personnummer)
-	// and sort those: a citizen has a few cases among millions. Left to
-	// themselves the planners walk every case of the organisation in
-	// updated_at order (PostgreSQL's nested loop), hash the whole cases
-	// table (its hash join), or start from cases (SQLite). SQLite keeps the
-	// order of a CROSS JOIN; PostgreSQL keeps a LATERAL subquery that OFFSET
-	// 0 stops it from flattening: one index probe per case of the citizen.
-	from := `case_citizens cc CROSS JOIN cases c`
-	if s.driver == DriverPostgres {
-		from = `case_citizens cc CROSS JOIN LATERAL (SELECT * FROM cases WHERE id = cc.case_id OFFSET 0) c`
-	}
+	// One index gives the page: the citizen's case_citizens rows in order of
+	// their case's activity (kept on the row, migration 0007), each joined
+	// to its case by key, until the page and one more are found. The
+	// planners otherwise start from cases, or sort every case of the
+	// citizen: SQLite keeps the order of a CROSS JOIN.
 	query := `
-		SELECT ` + citizenCaseColumns + `
-		FROM ` + from + `
+		SELECT ` + citizenCaseColumns + `, cc.unread,
+			(SELECT e.id FROM events e WHERE e.case_id = c.id
+				ORDER BY e.time DESC, e.created_at DESC, e.id DESC LIMIT 1) AS latest_event_id
+		FROM case_citizens cc CROSS JOIN cases c
 		WHERE c.id = cc.case_id
 			AND cc.personal_identity_number = ?
 			AND c.organisation_number IN (?)`
@@ -301,25 +310,21 @@ func (s *Store) ListCases(ctx context.Context, f me.CaseFilter) (cases []me.Case
 		args = append(args, string(f.Status))
 	}
 	if !f.IncludeArchived {
-		query += ` AND (cc.archived_at IS NULL OR cc.archived_at < c.updated_at)`
+		query += ` AND (cc.archived_at IS NULL OR cc.archived_at < cc.updated_at)`
 	}
 	if !f.UpdatedSince.IsZero() {
-		query += ` AND c.updated_at >= ?`
+		query += ` AND cc.updated_at >= ?`
 		args = append(args, timestamp{f.UpdatedSince})
 	}
 	if after != nil {
-		query += ` AND (c.updated_at < ? OR (c.updated_at = ? AND c.id < ?))`
+		query += ` AND (cc.updated_at < ? OR (cc.updated_at = ? AND cc.case_id < ?))`
 		args = append(args, timestamp{after.Updated}, timestamp{after.Updated}, after.ID)
 	}
 	if f.UnreadOnly {
-		query += ` AND EXISTS (
-			SELECT 1 FROM events e
-			WHERE e.case_id = c.id AND NOT EXISTS (
-				SELECT 1 FROM event_reads r
-				WHERE r.event_id = e.id AND r.personal_identity_number = cc.personal_identity_number))`
+		query += ` AND cc.unread > 0`
 	}
 	query += `
-		ORDER BY c.updated_at DESC, c.id DESC
+		ORDER BY cc.updated_at DESC, cc.case_id DESC
 		LIMIT ?`
 	args = append(args, size+1)
 
@@ -327,8 +332,12 @@ func (s *Store) ListCases(ctx context.Context, f me.CaseFilter) (cases []me.Case
 	if err != nil {
 		return nil, "", fmt.Errorf("store: list cases: %w", err)
 	}
-	var rows []citizenCaseRow
-	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(query), args...); err != nil {
+	var rows []struct {
+		citizenCaseRow
+		Unread        int            `db:"unread"`
+		LatestEventID sql.NullString `db:"latest_event_id"`
+	}
+	if err := sqlx.SelectContext(ctx, s.reads, &rows, s.db.Rebind(query), args...); err != nil {
 		return nil, "", fmt.Errorf("store: list cases: %w", err)
 	}
 	if len(rows) > size {
@@ -342,19 +351,24 @@ func (s *Store) ListCases(ctx context.Context, f me.CaseFilter) (cases []me.Case
 
 	cases = make([]me.CaseSummary, len(rows))
 	ids := make([]string, len(rows))
+	var latest []string
 	for i, r := range rows {
 		cases[i] = r.summary()
+		cases[i].UnreadEvents = r.Unread
 		ids[i] = r.ID
+		if r.LatestEventID.Valid {
+			latest = append(latest, r.LatestEventID.String)
+		}
 	}
-	if err := s.fillSummaries(ctx, pnr, ids, cases); err != nil {
+	if err := s.fillSummaries(ctx, ids, latest, cases); err != nil {
 		return nil, "", fmt.Errorf("store: list cases: %w", err)
 	}
 	return cases, nextPageToken, nil
 }
 
-// fillSummaries sets the citizens, the unread events and the latest event's
-// title of the cases (ids[i] is cases[i]'s) in two queries.
-func (s *Store) fillSummaries(ctx context.Context, pnr string, ids []string, cases []me.CaseSummary) error {
+// fillSummaries sets the citizens of the cases (ids[i] is cases[i]'s) and
+// their latest events' titles (latest: those events' ids) in two queries.
+func (s *Store) fillSummaries(ctx context.Context, ids, latest []string, cases []me.CaseSummary) error {
 	byID := make(map[string]*me.CaseSummary, len(cases))
 	for i := range cases {
 		byID[ids[i]] = &cases[i]
@@ -369,7 +383,7 @@ func (s *Store) fillSummaries(ctx context.Context, pnr string, ids []string, cas
 	if err != nil {
 		return err
 	}
-	if err := s.db.SelectContext(ctx, &links, s.db.Rebind(query), args...); err != nil {
+	if err := sqlx.SelectContext(ctx, s.reads, &links, s.db.Rebind(query), args...); err != nil {
 		return fmt.Errorf("list citizens: %w", err)
 	}
 	for _, l := range links {
@@ -380,34 +394,25 @@ func (s *Store) fillSummaries(ctx context.Context, pnr string, ids []string, cas
 	for i := range cases {
 		slices.Sort(cases[i].Citizens)
 	}
+	if len(latest) == 0 {
+		return nil
+	}
 
-	// Per case: the newest event (by time, then when stored) and how many
-	// of the case's events have no read by this citizen.
-	var stats []struct {
+	var titles []struct {
 		CaseID  string `db:"case_id"`
 		TitleSV string `db:"title_sv"`
 		TitleEN string `db:"title_en"`
-		Unread  int    `db:"unread"`
 	}
-	query, args, err = sqlx.In(`
-		SELECT case_id, title_sv, title_en, unread FROM (
-			SELECT e.case_id, e.title_sv, e.title_en,
-				ROW_NUMBER() OVER (PARTITION BY e.case_id ORDER BY e.time DESC, e.created_at DESC, e.id DESC) AS n,
-				SUM(CASE WHEN r.event_id IS NULL THEN 1 ELSE 0 END) OVER (PARTITION BY e.case_id) AS unread
-			FROM events e
-			LEFT JOIN event_reads r ON r.event_id = e.id AND r.personal_identity_number = ?
-			WHERE e.case_id IN (?)
-		) t WHERE n = 1`, pnr, ids)
+	query, args, err = sqlx.In(`SELECT case_id, title_sv, title_en FROM events WHERE id IN (?)`, latest)
 	if err != nil {
 		return err
 	}
-	if err := s.db.SelectContext(ctx, &stats, s.db.Rebind(query), args...); err != nil {
-		return fmt.Errorf("count unread events: %w", err)
+	if err := sqlx.SelectContext(ctx, s.reads, &titles, s.db.Rebind(query), args...); err != nil {
+		return fmt.Errorf("latest events: %w", err)
 	}
-	for _, st := range stats {
-		if c := byID[st.CaseID]; c != nil {
-			c.UnreadEvents = st.Unread
-			c.LatestEventTitle = me.LocalizedText{SV: st.TitleSV, EN: st.TitleEN}
+	for _, t := range titles {
+		if c := byID[t.CaseID]; c != nil {
+			c.LatestEventTitle = me.LocalizedText{SV: t.TitleSV, EN: t.TitleEN}
 		}
 	}
 	return nil
@@ -428,46 +433,40 @@ func (s *Store) CaseView(ctx context.Context, pnr string, orgs []string, caseID 
 }
 
 func (s *Store) caseView(ctx context.Context, pnr string, orgs []string, caseID string) (me.CaseView, error) {
-	r, err := citizenCase(ctx, s.db, pnr, orgs, caseID)
+	r, err := citizenCase(ctx, s.reads, pnr, orgs, caseID)
 	if err != nil {
 		return me.CaseView{}, err
 	}
 	v := me.CaseView{CaseSummary: r.summary()}
-	if err := s.db.SelectContext(ctx, &v.Citizens, s.db.Rebind(`
+	if err := sqlx.SelectContext(ctx, s.reads, &v.Citizens, s.db.Rebind(`
 		SELECT personal_identity_number FROM case_citizens WHERE case_id = ?`), caseID); err != nil {
 		return me.CaseView{}, fmt.Errorf("list citizens: %w", err)
 	}
 	slices.Sort(v.Citizens)
 
-	var rows []eventRow
-	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`
-		SELECT `+eventColumns+`
-		FROM events WHERE case_id = ?
-		ORDER BY time DESC, created_at DESC, id DESC`), caseID); err != nil {
+	// The events with this citizen's first read of each, in one query.
+	var rows []struct {
+		eventRow
+		ReadAt nullTimestamp `db:"read_at"`
+	}
+	if err := sqlx.SelectContext(ctx, s.reads, &rows, s.db.Rebind(`
+		SELECT `+prefixed("e.", eventColumns)+`, r.read_at
+		FROM events e
+		LEFT JOIN event_reads r ON r.event_id = e.id AND r.personal_identity_number = ?
+		WHERE e.case_id = ?
+		ORDER BY e.time DESC, e.created_at DESC, e.id DESC`), pnr, caseID); err != nil {
 		return me.CaseView{}, fmt.Errorf("list events: %w", err)
 	}
-	if v.Events, err = withDetails(ctx, s.db, rows, `e.case_id = ?`, caseID, false); err != nil {
+	events := make([]eventRow, len(rows))
+	for i, r := range rows {
+		events[i] = r.eventRow
+	}
+	if v.Events, err = withDetails(ctx, s.reads, events, `e.case_id = ?`, caseID, false); err != nil {
 		return me.CaseView{}, err
 	}
-
-	var reads []struct {
-		EventID string    `db:"event_id"`
-		ReadAt  timestamp `db:"read_at"`
-	}
-	if err := s.db.SelectContext(ctx, &reads, s.db.Rebind(`
-		SELECT r.event_id, r.read_at
-		FROM event_reads r JOIN events e ON e.id = r.event_id
-		WHERE e.case_id = ? AND r.personal_identity_number = ?`), caseID, pnr); err != nil {
-		return me.CaseView{}, fmt.Errorf("list reads: %w", err)
-	}
-	readAt := make(map[string]time.Time, len(reads))
-	for _, r := range reads {
-		readAt[r.EventID] = r.ReadAt.Time
-	}
 	for i := range v.Events {
-		e := &v.Events[i]
-		if t, ok := readAt[e.ID]; ok {
-			e.ReadAt = &t
+		if t := rows[i].ReadAt; t.Valid {
+			v.Events[i].ReadAt = &t.Time
 		} else {
 			v.UnreadEvents++
 		}

@@ -615,3 +615,78 @@ func TestArchiveCaseConcurrently(t *testing.T) {
 		}
 	})
 }
+
+// TestListingKeepsUnreadAndOrder follows a case through what changes a
+// citizen's listing, on each step comparing the listing (which reads the
+// unread count and order kept on case_citizens) with what the case's
+// events and reads say: new events, a co-applicant put on the case
+// later, reads (twice), the citizen's message and a completion.
+func TestListingKeepsUnreadAndOrder(t *testing.T) {
+	ctx := context.Background()
+	forEachDB(t, func(t *testing.T, s *store.Store) {
+		setup(t, s)
+		ev := func(id string, hour int, actions ...me.Action) me.Event {
+			return me.Event{ExternalID: id, Time: at(hour), Title: me.LocalizedText{SV: "Händelse " + id}, Actions: actions}
+		}
+		first := signal(t, s, caseSignal("L-1", me.CaseInProgress, []me.Citizen{tolvan}, ev("1", 1, me.Action{Type: me.ActionMessage})), at(1))
+		signal(t, s, caseSignal("L-2", me.CaseInProgress, []me.Citizen{tolvan, asa}, ev("1", 2)), at(2))
+		// check compares each citizen's listing with their view of each case.
+		check := func(step string, wantOrder ...string) {
+			t.Helper()
+			for _, c := range []me.Citizen{tolvan, asa} {
+				got := list(t, s, me.CaseFilter{PersonalIdentityNumber: c.PersonalIdentityNumber})
+				for _, sum := range got {
+					v := view(t, s, c.PersonalIdentityNumber, sum.ID)
+					if sum.UnreadEvents != v.UnreadEvents {
+						t.Errorf("%s: %s's listing says %d unread on %s, the case's events say %d", step, c.GivenName, sum.UnreadEvents, sum.ExternalID, v.UnreadEvents)
+					}
+					if want := v.Events[0].Title; sum.LatestEventTitle != want {
+						t.Errorf("%s: %s's listing shows latest %q on %s, want %q", step, c.GivenName, sum.LatestEventTitle.SV, sum.ExternalID, want.SV)
+					}
+				}
+				if c == tolvan {
+					var order []string
+					for _, sum := range got {
+						order = append(order, sum.ExternalID)
+					}
+					if !slices.Equal(order, wantOrder) {
+						t.Errorf("%s: Tolvan's listing %v, want %v", step, order, wantOrder)
+					}
+				}
+			}
+		}
+		check("two cases", "L-2", "L-1")
+
+		signal(t, s, caseSignal("L-1", me.CaseInProgress, []me.Citizen{tolvan}, ev("2", 3)), at(3))
+		check("a second event on L-1", "L-1", "L-2")
+
+		// Åsa is put on L-1 by its third event: all three are unread by her.
+		signal(t, s, caseSignal("L-1", me.CaseInProgress, []me.Citizen{tolvan, asa}, ev("3", 4)), at(4))
+		check("Åsa on L-1", "L-1", "L-2")
+		if got := list(t, s, me.CaseFilter{PersonalIdentityNumber: asa.PersonalIdentityNumber}); len(got) != 2 || got[0].UnreadEvents != 3 {
+			t.Fatalf("Åsa's listing %+v: want L-1 first with 3 unread", got)
+		}
+
+		for range 2 { // a second read changes nothing
+			if _, err := s.MarkEventRead(ctx, tolvan.PersonalIdentityNumber, malmoOnly, first.EventID, "portal-a", at(5)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		check("Tolvan read L-1's first event", "L-1", "L-2")
+
+		signal(t, s, caseSignal("L-2", me.CaseInProgress, []me.Citizen{tolvan, asa}, ev("2", 6)), at(6))
+		check("a second event on L-2", "L-2", "L-1")
+
+		mail := me.Mail{To: "x@example.com", Subject: "Meddelande", Text: "Hej", MessageID: "<l1@me.example>"}
+		if _, err := s.AddCitizenMessage(ctx, tolvan.PersonalIdentityNumber, malmoOnly, first.CaseID, first.EventID, "Hej", mail, at(7)); err != nil {
+			t.Fatal(err)
+		}
+		check("Tolvan wrote on L-1", "L-1", "L-2")
+		if got := list(t, s, me.CaseFilter{UnreadOnly: true}); len(got) != 2 {
+			t.Errorf("unread only: %d cases, want 2", len(got))
+		}
+		if got := list(t, s, me.CaseFilter{UpdatedSince: at(7)}); len(got) != 1 || got[0].ID != first.CaseID {
+			t.Errorf("updated since the message: %+v, want L-1 alone", got)
+		}
+	})
+}

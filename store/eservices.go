@@ -267,3 +267,49 @@ func sortAreas(areas []string) { slices.Sort(areas) }
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
+
+// CatalogVersion changes whenever an e-service is published, changed or
+// withdrawn, by any node: a cache of the catalog compares it to know when
+// to read the catalog again.
+func (s *Store) CatalogVersion(ctx context.Context) (string, error) {
+	var v struct {
+		N       int           `db:"n"`
+		Updated nullTimestamp `db:"updated"`
+	}
+	if err := sqlx.GetContext(ctx, s.reads, &v, `SELECT count(*) AS n, max(updated_at) AS updated FROM eservices`); err != nil {
+		return "", fmt.Errorf("store: catalog version: %w", err)
+	}
+	return fmt.Sprintf("%d %s", v.N, v.Updated.Time.UTC().Format(time.RFC3339Nano)), nil
+}
+
+// PublishedEServices returns every organisation's published e-services
+// (not withdrawn), each with its areas sorted, in no particular order.
+func (s *Store) PublishedEServices(ctx context.Context) ([]me.EService, error) {
+	var rows []eserviceRow
+	if err := s.db.SelectContext(ctx, &rows, `SELECT `+eserviceColumns+` FROM eservices WHERE withdrawn_at IS NULL`); err != nil {
+		return nil, fmt.Errorf("store: published e-services: %w", err)
+	}
+	var areas []struct {
+		Org  string `db:"organisation_number"`
+		ID   string `db:"eservice_id"`
+		Area string `db:"area"`
+	}
+	if err := s.db.SelectContext(ctx, &areas, `SELECT organisation_number, eservice_id, area FROM eservice_areas`); err != nil {
+		return nil, fmt.Errorf("store: published e-services' areas: %w", err)
+	}
+	list := make([]me.EService, len(rows))
+	byKey := make(map[[2]string]*me.EService, len(rows))
+	for i, r := range rows {
+		list[i] = r.eservice()
+		byKey[[2]string{r.OrganisationNumber, r.ID}] = &list[i]
+	}
+	for _, a := range areas {
+		if e := byKey[[2]string{a.Org, a.ID}]; e != nil {
+			e.Areas = append(e.Areas, a.Area)
+		}
+	}
+	for i := range list {
+		sortAreas(list[i].Areas)
+	}
+	return list, nil
+}

@@ -10,6 +10,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -220,6 +221,10 @@ func insertEvent(ctx context.Context, tx *sqlx.Tx, id, caseID, txID string, e me
 	if err != nil {
 		return fmt.Errorf("insert event %s of case %s: %w", e.ExternalID, caseID, err)
 	}
+	// Unread by every citizen of the case, until each reads it.
+	if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE case_citizens SET unread = unread + 1 WHERE case_id = ?`), caseID); err != nil {
+		return fmt.Errorf("count event %s of case %s unread: %w", e.ExternalID, caseID, err)
+	}
 
 	attachmentIDs := make(map[string]string, len(e.Attachments)) // signal id → ME id
 	for i, a := range e.Attachments {
@@ -299,16 +304,14 @@ func citizenEventCase(ctx context.Context, q sqlx.ExtContext, pnr string, orgs [
 // not on or that is at another organisation than orgs, gives an error
 // wrapping me.ErrNotFound.
 func (s *Store) MarkEventRead(ctx context.Context, pnr string, orgs []string, eventID, client string, now time.Time) (readAt time.Time, err error) {
-	if _, err := citizenEventCase(ctx, s.db, pnr, orgs, eventID); err != nil {
+	caseID, err := citizenEventCase(ctx, s.db, pnr, orgs, eventID)
+	if err != nil {
 		return time.Time{}, fmt.Errorf("store: mark event %s read: %w", eventID, err)
 	}
 	err = retry(ctx, func() error {
-		_, err := s.db.ExecContext(ctx, s.db.Rebind(`
-			INSERT INTO event_reads (event_id, personal_identity_number, read_at, client)
-			VALUES (?, ?, ?, ?)
-			ON CONFLICT (event_id, personal_identity_number) DO NOTHING`),
-			eventID, pnr, timestamp{now}, client)
-		return err
+		return s.inTx(ctx, func(tx *sqlx.Tx) error {
+			return markRead(ctx, tx, caseID, eventID, pnr, client, now)
+		})
 	})
 	if err != nil {
 		return time.Time{}, fmt.Errorf("store: mark event %s read: %w", eventID, err)
@@ -320,6 +323,26 @@ func (s *Store) MarkEventRead(ctx context.Context, pnr string, orgs []string, ev
 		return time.Time{}, fmt.Errorf("store: mark event %s read: %w", eventID, notFound(err))
 	}
 	return t.Time, nil
+}
+
+// markRead records the citizen's first read of an event of caseID, on
+// portal client ("" for ME itself), and counts it off the citizen's unread
+// events of the case. A later read changes nothing.
+func markRead(ctx context.Context, tx *sqlx.Tx, caseID, eventID, pnr, client string, now time.Time) error {
+	res, err := tx.ExecContext(ctx, tx.Rebind(`
+		INSERT INTO event_reads (event_id, personal_identity_number, read_at, client)
+		VALUES (?, ?, ?, ?)
+		ON CONFLICT (event_id, personal_identity_number) DO NOTHING`),
+		eventID, pnr, timestamp{now}, client)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, tx.Rebind(`
+		UPDATE case_citizens SET unread = unread - 1 WHERE case_id = ? AND personal_identity_number = ?`), caseID, pnr)
+	return err
 }
 
 // Attachment returns an attachment with its content, when a download action
@@ -434,9 +457,7 @@ func (s *Store) AddCitizenMessage(ctx context.Context, pnr string, orgs []string
 			}
 			// The citizen has read what they wrote; the case's other
 			// citizens have not.
-			if _, err := tx.ExecContext(ctx, tx.Rebind(`
-				INSERT INTO event_reads (event_id, personal_identity_number, read_at) VALUES (?, ?, ?)`),
-				ev.ID, pnr, timestamp{now}); err != nil {
+			if err := markRead(ctx, tx, caseID, ev.ID, pnr, "", now); err != nil {
 				return fmt.Errorf("mark message read: %w", err)
 			}
 			// A taken message id is a Conflict, not for retry to repeat.
@@ -569,4 +590,14 @@ func (s *Store) CompleteAction(ctx context.Context, caseID, actionID string, ev 
 		return me.Event{}, fmt.Errorf("store: complete action %s of case %s: %w", actionID, caseID, err)
 	}
 	return stored, nil
+}
+
+// prefixed qualifies each of a comma-separated column list with prefix
+// ("e."), for a query that joins the table.
+func prefixed(prefix, columns string) string {
+	fields := strings.Split(columns, ",")
+	for i, f := range fields {
+		fields[i] = prefix + strings.TrimSpace(f)
+	}
+	return strings.Join(fields, ", ")
 }

@@ -1,6 +1,10 @@
 package store
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"strings"
+)
 
 // Exported for the tests in store_test.
 
@@ -32,4 +36,53 @@ func (s *Store) TicketRow(ctx context.Context, hash []byte) (map[string]any, err
 	row := map[string]any{}
 	err := s.db.QueryRowxContext(ctx, s.db.Rebind(`SELECT * FROM tickets WHERE hash = ?`), hash).MapScan(row)
 	return row, err
+}
+
+// CopyRows copies every row of tables from another store into s, in the
+// columns both have: migration tests record data with today's code on a
+// migrated store and copy it into a database at an older version, as
+// that version would have held it.
+func (s *Store) CopyRows(ctx context.Context, from *Store, tables ...string) error {
+	for _, table := range tables {
+		var columns []string
+		query := `SELECT name FROM pragma_table_info(?)`
+		if s.driver == DriverPostgres {
+			query = `SELECT column_name FROM information_schema.columns WHERE table_name = ? AND table_schema = current_schema()`
+		}
+		if err := s.db.SelectContext(ctx, &columns, s.db.Rebind(query), table); err != nil {
+			return fmt.Errorf("columns of %s: %w", table, err)
+		}
+		if len(columns) == 0 {
+			return fmt.Errorf("%s: no such table", table)
+		}
+		rows, err := from.db.QueryxContext(ctx, `SELECT * FROM `+table)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", table, err)
+		}
+		var all []map[string]any
+		for rows.Next() {
+			row := map[string]any{}
+			if err := rows.MapScan(row); err != nil {
+				rows.Close()
+				return err
+			}
+			all = append(all, row)
+		}
+		rows.Close()
+		for _, row := range all {
+			var names []string
+			var values []any
+			for _, c := range columns {
+				if v, ok := row[c]; ok {
+					names = append(names, c)
+					values = append(values, v)
+				}
+			}
+			insert := `INSERT INTO ` + table + ` (` + strings.Join(names, ", ") + `) VALUES (?` + strings.Repeat(", ?", len(names)-1) + `)`
+			if _, err := s.db.ExecContext(ctx, s.db.Rebind(insert), values...); err != nil {
+				return fmt.Errorf("copy into %s: %w", table, err)
+			}
+		}
+	}
+	return nil
 }

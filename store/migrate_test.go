@@ -97,6 +97,20 @@ func TestMigrateCasesOnExistingData(t *testing.T) {
 	}
 }
 
+// recordAt records sig with today's code on a migrated store and copies
+// tables into old, a store at an older version, as that version would
+// have held the signal.
+func recordAt(t *testing.T, old *store.Store, driver string, sig me.Signal, now time.Time, tables ...string) me.SignalReceipt {
+	t.Helper()
+	src := storetest.Open(t, driver)
+	setup(t, src)
+	r := signal(t, src, sig, now)
+	if err := old.CopyRows(context.Background(), src, tables...); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
 // TestMigrateProfilesTicketsOnExistingData applies 0003 to a database with
 // 0001, 0002 and a recorded signal.
 func TestMigrateProfilesTicketsOnExistingData(t *testing.T) {
@@ -109,7 +123,7 @@ func TestMigrateProfilesTicketsOnExistingData(t *testing.T) {
 				t.Fatalf("MigrateTo(2) = %d, %v; want 2", n, err)
 			}
 			setup(t, s)
-			r := record(t, s, shsMessage("tx-1"), bygglovSignal(), at(1))
+			r := recordAt(t, s, driver, bygglovSignal(), at(1), "citizens", "cases", "case_citizens", "events", "attachments", "actions")
 			if n, err := s.Migrate(ctx); err != nil || n != store.Migrations(driver)-2 {
 				t.Fatalf("Migrate() = %d, %v; want %d", n, err, store.Migrations(driver)-2)
 			}
@@ -146,12 +160,12 @@ func TestMigratePortalOnExistingData(t *testing.T) {
 				t.Fatal(err)
 			}
 			setup(t, s)
-			r := signal(t, s, bygglovSignal(), at(1))
+			r := recordAt(t, s, driver, bygglovSignal(), at(1), "citizens", "cases", "case_citizens", "events", "attachments", "actions")
 			if _, err := s.Migrate(ctx); err != nil {
 				t.Fatal(err)
 			}
 			got := list(t, s, me.CaseFilter{})
-			if len(got) != 1 || got[0].ID != r.CaseID || got[0].Archived || got[0].UnreadEvents != 1 {
+			if len(got) != 1 || got[0].ID != r.CaseID || got[0].Archived || got[0].UnreadEvents != 1 || !got[0].Updated.Equal(stored(at(1))) {
 				t.Fatalf("cases after migration: %+v", got)
 			}
 		})

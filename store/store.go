@@ -43,6 +43,9 @@ const sqliteParams = "_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=on&_bu
 type Store struct {
 	db     *sqlx.DB
 	driver string // DriverSQLite or DriverPostgres
+	// reads runs the portal's hot reads: prepared statements on
+	// PostgreSQL (prepared.go), db itself on SQLite.
+	reads sqlx.ExtContext
 	// audits are the audit rows waiting for writeAudits, signals the
 	// signals waiting for writeSignals; closed ends both.
 	audits     chan auditRequest
@@ -78,6 +81,10 @@ func Open(ctx context.Context, driver, dsn string) (*Store, error) {
 	}
 	s := &Store{db: db, driver: driver, audits: make(chan auditRequest), signals: make(chan signalRequest),
 		closed: make(chan struct{}), auditsDone: make(chan struct{})}
+	s.reads = db
+	if driver == DriverPostgres {
+		s.reads = &prepared{db: db, stmts: map[string]*sqlx.Stmt{}}
+	}
 	s.SetPool(Pool{})
 	if err := s.Ping(ctx); err != nil {
 		db.Close()
@@ -161,6 +168,9 @@ func (s *Store) Close() error {
 	s.closeOnce.Do(func() { close(s.closed) })
 	<-s.auditsDone
 	s.writers.Wait()
+	if p, ok := s.reads.(*prepared); ok {
+		p.close()
+	}
 	return s.db.Close()
 }
 
