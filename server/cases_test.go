@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
-	"io"
-	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -40,15 +38,7 @@ func withSMTP(smtp *smtptest.Server) func(*testSetup) {
 // to check what leaves ME byte by byte.
 func (env *testEnv) rawPortal(t *testing.T, client, body string) string {
 	t.Helper()
-	req, _ := http.NewRequest("POST", env.ts.URL+"/soap/portal", strings.NewReader(strings.Replace(envelope, "%s", body, 1)))
-	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
-	req.SetBasicAuth(client, pw)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	_, b := postSOAP(t, env.ts.URL+"/soap/portal", client, "text/xml; charset=utf-8", []byte(strings.Replace(envelope, "%s", body, 1)))
 	return string(b)
 }
 

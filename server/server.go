@@ -8,9 +8,9 @@
 package server
 
 import (
-	"context"
 	"fmt"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -120,7 +120,11 @@ func New(cfg Config, st *store.Store, log *logrus.Logger) (*Server, error) {
 		mux.Handle("/demo/", cfg.Demo)
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
-	mux.HandleFunc("GET /readyz", s.ready)
+	node, err := os.Hostname()
+	if err != nil {
+		node = "unknown"
+	}
+	mux.Handle("GET /readyz", &readiness{store: st, node: node, now: cfg.Now})
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(cfg.Metrics...)
@@ -137,17 +141,6 @@ func (s *Server) Close() {
 	for _, sc := range s.schemas {
 		sc.Close()
 	}
-}
-
-func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-	defer cancel()
-	if err := s.store.Ping(ctx); err != nil {
-		requestlog.From(ctx).Err = fmt.Errorf("readiness: store unreachable: %w", err)
-		http.Error(w, "store unreachable", http.StatusServiceUnavailable)
-		return
-	}
-	fmt.Fprintln(w, "ready")
 }
 
 // organisations are the organisations ME serves, by number.

@@ -41,6 +41,7 @@ const (
 type testEnv struct {
 	ts    *httptest.Server
 	st    *store.Store
+	dsn   string // the store's database, for reaching it beside the store
 	logs  *syncBuffer
 	clock *testClock
 }
@@ -102,7 +103,8 @@ func newTestEnv(t testing.TB, driver string, configure ...func(*testSetup)) *tes
 	for _, f := range configure {
 		f(setup)
 	}
-	env.st = storetest.Open(t, driver)
+	env.dsn = storetest.DSN(t, driver)
+	env.st = storetest.OpenAt(t, driver, env.dsn)
 	if err := env.st.SyncOrganisations(ctx, setup.server.Organisations); err != nil {
 		t.Fatal(err)
 	}

@@ -54,6 +54,7 @@ func (s *Store) writeAudits() {
 			return
 		}
 		err := s.insertAudits(batch)
+		s.writes.noteCommit(err)
 		for _, req := range batch {
 			req.done <- err
 		}

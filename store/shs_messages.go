@@ -183,6 +183,7 @@ func (s *Store) recordSignals(batch []signalRequest) []signalResult {
 			return nil
 		})
 	})
+	s.writes.noteCommit(err)
 	if err != nil {
 		// The transaction did not commit: nothing of the batch is stored.
 		for i := range results {

@@ -54,6 +54,8 @@ type Store struct {
 	closed     chan struct{}
 	auditsDone chan struct{}
 	closeOnce  sync.Once
+	// writes is what those writers met at their last commit.
+	writes writeStatus
 }
 
 // Open connects to the database and checks that it answers. driver is

@@ -19,6 +19,25 @@ import (
 // a failure inside ME: it goes to the request log in full, and the client
 // is told only the reference under which it is logged.
 func WriteFault(w http.ResponseWriter, r *http.Request, status int, err error) {
+	writeFault(w, r, status, "", err)
+}
+
+// writeMustUnderstand answers a request with header blocks ME must
+// understand and does not: faultcode MustUnderstand, HTTP 500 (SOAP 1.1
+// §4.2.3). Its detail is ME's MEFault, as in every fault ME sends, with
+// code ValidationFailed and the (first) block as its element. SOAP 1.1 §4.4
+// reserves detail for errors of the Body, but ME's clients read every
+// fault's code there, and one they could not read they would treat as
+// Internal and retry, where this one needs the request changed.
+func writeMustUnderstand(w http.ResponseWriter, r *http.Request, blocks notUnderstoodError) {
+	writeFault(w, r, http.StatusInternalServerError, "soap:MustUnderstand",
+		&me.Error{Code: me.CodeValidationFailed, Element: clark(blocks[0]), Message: blocks.Error()})
+	requestlog.From(r.Context()).Fault = "MustUnderstand"
+}
+
+// writeFault is WriteFault with the SOAP faultcode; empty: soap:Client, or
+// soap:Server for ME's own failures.
+func writeFault(w http.ResponseWriter, r *http.Request, status int, faultCode string, err error) {
 	info := requestlog.From(r.Context())
 	var e *me.Error
 	if !errors.As(err, &e) {
@@ -26,9 +45,12 @@ func WriteFault(w http.ResponseWriter, r *http.Request, status int, err error) {
 		e = &me.Error{Code: me.CodeInternal, Message: "ME failed to handle the request; nothing was changed. Retry later, or quote the reference to ME's administrator."}
 	}
 	info.Fault = string(e.Code)
-	faultCode := "soap:Client"
-	if e.Code == me.CodeInternal || e.Code == me.CodeNotImplemented {
+	switch {
+	case faultCode != "":
+	case e.Code == me.CodeInternal || e.Code == me.CodeNotImplemented:
 		faultCode = "soap:Server"
+	default:
+		faultCode = "soap:Client"
 	}
 	detail := common.MEFault{Code: common.FaultCode(e.Code), Message: e.Message}
 	if e.Element != "" {

@@ -51,7 +51,8 @@ func NewEndpoint(name string, schema *xsd.Schema, ops []Operation, maxBody int64
 }
 
 func (e *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "text/xml" {
+	mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "text/xml" {
 		msg := fmt.Sprintf("Content-Type %q is not SOAP 1.1; send text/xml", r.Header.Get("Content-Type"))
 		if mt == "application/soap+xml" {
 			msg = "SOAP 1.2 is not served; use the SOAP 1.1 binding in the WSDL (Content-Type text/xml)"
@@ -69,7 +70,16 @@ func (e *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		WriteFault(w, r, http.StatusBadRequest, me.Errorf(me.CodeValidationFailed, "reading the request body: %v", err))
 		return
 	}
+	if body, err = toUTF8(body, params["charset"]); err != nil {
+		WriteFault(w, r, http.StatusInternalServerError, err)
+		return
+	}
 	p, err := bodyPayload(body)
+	var notUnderstood notUnderstoodError
+	if errors.As(err, &notUnderstood) {
+		writeMustUnderstand(w, r, notUnderstood)
+		return
+	}
 	if err != nil {
 		WriteFault(w, r, http.StatusInternalServerError, err)
 		return
@@ -201,11 +211,14 @@ func bodyPayload(msg []byte) (payload, error) {
 				if t.Name.Local == "Body" {
 					sawBody = true
 					inherited.Add(t.Attr)
-				} else if err := d.Skip(); err != nil {
-					return payload{}, me.Errorf(me.CodeValidationFailed, "the request is not well-formed XML: %v", err)
-				} else {
-					depth--
+					break
 				}
+				// The Header comes before the Body: a block ME must
+				// understand stops the request before it is read further.
+				if err := checkHeader(d); err != nil {
+					return payload{}, err
+				}
+				depth--
 			case 3:
 				if found.doc != nil {
 					return payload{}, me.Errorf(me.CodeValidationFailed, "the Body holds more than one element; document/literal wrapped wants exactly one")
@@ -233,4 +246,81 @@ func bodyPayload(msg []byte) (payload, error) {
 		return payload{}, me.Errorf(me.CodeValidationFailed, "the Body is empty; it must hold the operation's request element")
 	}
 	return found, nil
+}
+
+// actorNext is the SOAP 1.1 actor that means "the receiver", which is ME.
+const actorNext = "http://schemas.xmlsoap.org/soap/actor/next"
+
+// checkHeader reads the Header's blocks, up to and including its end
+// element. ME understands no header block, so one addressed to it (no
+// actor, or the "next" actor) with mustUnderstand="1" is a
+// notUnderstoodError (SOAP 1.1 §4.2.3); the others are ignored, as SOAP 1.1
+// allows. Blocks for another actor are not ME's to check.
+func checkHeader(d *xml.Decoder) error {
+	var blocks []xml.Name
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return me.Errorf(me.CodeValidationFailed, "the request is not well-formed XML: %v", err)
+		}
+		switch t := tok.(type) {
+		case xml.EndElement:
+			if len(blocks) > 0 {
+				return notUnderstoodError(blocks)
+			}
+			return nil
+		case xml.StartElement:
+			must, err := mustUnderstand(t)
+			if err != nil {
+				return err
+			}
+			if must {
+				blocks = append(blocks, t.Name)
+			}
+			if err := d.Skip(); err != nil {
+				return me.Errorf(me.CodeValidationFailed, "the request is not well-formed XML: %v", err)
+			}
+		}
+	}
+}
+
+// mustUnderstand reports whether a header block is addressed to ME and
+// must be understood.
+func mustUnderstand(block xml.StartElement) (bool, error) {
+	must, forME := false, true
+	for _, a := range block.Attr {
+		if a.Name.Space != soap11NS {
+			continue
+		}
+		switch a.Name.Local {
+		case "actor":
+			forME = a.Value == actorNext
+		case "mustUnderstand":
+			// SOAP 1.1 allows "0" and "1"; SOAP 1.2's "true" and "false" are
+			// read as meant, since ignoring a "true" would mislead.
+			switch strings.TrimSpace(a.Value) {
+			case "1", "true":
+				must = true
+			case "0", "false":
+				must = false
+			default:
+				return false, &me.Error{Code: me.CodeValidationFailed, Element: clark(block.Name),
+					Message: fmt.Sprintf("the header block %s has mustUnderstand %q; SOAP 1.1 allows \"0\" or \"1\"", clark(block.Name), a.Value)}
+			}
+		}
+	}
+	return must && forME, nil
+}
+
+// notUnderstoodError lists the header blocks ME was told to understand and
+// does not.
+type notUnderstoodError []xml.Name
+
+func (e notUnderstoodError) Error() string {
+	names := make([]string, len(e))
+	for i, n := range e {
+		names[i] = clark(n)
+	}
+	return fmt.Sprintf("ME does not process the SOAP header block %s, which is marked mustUnderstand=\"1\", so it did not process the request. "+
+		"ME processes no header blocks: leave it out, or send it with mustUnderstand=\"0\" if ME may ignore it", strings.Join(names, ", "))
 }

@@ -11,6 +11,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -33,7 +34,14 @@ func Drivers() []string { return []string{store.DriverSQLite, store.DriverPostgr
 // closed and removed when the test ends.
 func Open(t testing.TB, driver string) *store.Store {
 	t.Helper()
-	s := OpenUnmigrated(t, driver)
+	return OpenAt(t, driver, DSN(t, driver))
+}
+
+// OpenAt is Open on the database of a DSN that DSN returned, for tests
+// that also reach the database beside the store.
+func OpenAt(t testing.TB, driver, dsn string) *store.Store {
+	t.Helper()
+	s := openAt(t, driver, dsn)
 	if _, err := s.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -43,12 +51,55 @@ func Open(t testing.TB, driver string) *store.Store {
 // OpenUnmigrated is Open without Migrate, for testing migrations.
 func OpenUnmigrated(t testing.TB, driver string) *store.Store {
 	t.Helper()
-	s, err := store.Open(context.Background(), driver, DSN(t, driver))
+	return openAt(t, driver, DSN(t, driver))
+}
+
+func openAt(t testing.TB, driver, dsn string) *store.Store {
+	t.Helper()
+	s, err := store.Open(context.Background(), driver, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// RefuseInserts makes the database at dsn (from DSN, migrated) refuse
+// every insert into the tables, as a full disk or a read-only database
+// refuses writes, with an error that is not a conflict to retry. The
+// returned function lets the inserts through again.
+func RefuseInserts(t testing.TB, driver, dsn string, tables ...string) (allow func()) {
+	t.Helper()
+	sqlDriver, create, drop := "sqlite3",
+		`CREATE TRIGGER refuse_%[1]s BEFORE INSERT ON %[1]s BEGIN SELECT RAISE(ABORT, 'database or disk is full (storetest)'); END`,
+		`DROP TRIGGER refuse_%[1]s`
+	var setup []string
+	if driver == store.DriverPostgres {
+		sqlDriver, create, drop = "postgres",
+			`CREATE TRIGGER refuse_%[1]s BEFORE INSERT ON %[1]s FOR EACH ROW EXECUTE FUNCTION refuse_write()`,
+			`DROP TRIGGER refuse_%[1]s ON %[1]s`
+		setup = []string{`CREATE OR REPLACE FUNCTION refuse_write() RETURNS trigger LANGUAGE plpgsql AS $$
+			BEGIN RAISE EXCEPTION 'could not extend file: No space left on device (storetest)' USING ERRCODE = 'disk_full'; END $$`}
+	}
+	db, err := sql.Open(sqlDriver, dsn)
+	if err != nil {
+		t.Fatalf("storetest: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	exec := func(stmts []string) {
+		for _, stmt := range stmts {
+			if _, err := db.Exec(stmt); err != nil {
+				t.Fatalf("storetest: %s: %v", stmt, err)
+			}
+		}
+	}
+	var creates, drops []string
+	for _, table := range tables {
+		creates = append(creates, fmt.Sprintf(create, table))
+		drops = append(drops, fmt.Sprintf(drop, table))
+	}
+	exec(append(setup, creates...))
+	return func() { exec(drops) }
 }
 
 // DSN returns the DSN of an empty database of the given driver, removed
