@@ -40,7 +40,14 @@ func withSMTP(smtp *smtptest.Server) func(*testSetup) {
 // to check what leaves ME byte by byte.
 func (env *testEnv) rawPortal(t *testing.T, client, body string) string {
 	t.Helper()
-	req, _ := http.NewRequest("POST", env.ts.URL+"/soap/portal", strings.NewReader(strings.Replace(envelope, "%s", body, 1)))
+	return env.rawSOAP(t, "portal", client, strings.Replace(envelope, "%s", body, 1))
+}
+
+// rawSOAP posts a whole envelope to a service and returns the response
+// body as sent.
+func (env *testEnv) rawSOAP(t *testing.T, service, client, doc string) string {
+	t.Helper()
+	req, _ := http.NewRequest("POST", env.ts.URL+"/soap/"+service, strings.NewReader(doc))
 	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
 	req.SetBasicAuth(client, pw)
 	resp, err := http.DefaultClient.Do(req)
