@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -145,7 +146,6 @@ func TestSeedFlowTwo(t *testing.T) {
 		}
 		closing := bytes.Replace(exampleSignal(t), []byte("BN-2026-000123-H5"), []byte("BN-2026-000123-H9"), 1)
 		closing = bytes.Replace(closing, []byte("<status>decided</status>"), []byte("<status>closed</status>"), 1)
-		closing = bytes.Replace(closing, []byte("2026-03-12T14:05:00+01:00"), []byte(time.Now().Add(time.Minute).Format(time.RFC3339)), 1)
 		if resp := postSHS(t, env.ts, shsMessage{signal: closing}); resp.StatusCode != 202 {
 			t.Fatalf("closing signal: %d %s", resp.StatusCode, readBody(resp))
 		}
@@ -170,6 +170,54 @@ func TestSeedFlowTwo(t *testing.T) {
 		list, _ = por.ListCasesContext(ctx, &portal.ListCases{Citizen: tolvan})
 		if len(list.Case_) != 1 || list.Case_[0].Archived {
 			t.Errorf("a reopened case is not back in the default list: %d cases", len(list.Case_))
+		}
+	})
+}
+
+// TestREADMEExampleSequenceArchives: the README's example signals sent in
+// order, the decision (signal-all-actions.xml), a message from the citizen
+// to the handler, and the closing (signal-archive.xml, dated before the
+// message was written), end with the case archived for each citizen who
+// asks: the citizen's own message does not hide the case system's closing
+// event.
+func TestREADMEExampleSequenceArchives(t *testing.T) {
+	forEachDriver(t, func(t *testing.T, driver string) {
+		env := newTestEnv(t, driver)
+		ctx := context.Background()
+		por := env.portal("portal-a")
+		example := func(name string) []byte {
+			b, err := os.ReadFile("../docs/examples/" + name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return b
+		}
+		if resp := postSHS(t, env.ts, shsMessage{signal: example("signal-all-actions.xml")}); resp.StatusCode != 202 {
+			t.Fatalf("signal-all-actions.xml: %d %s", resp.StatusCode, readBody(resp))
+		}
+		list, err := por.ListCasesContext(ctx, &portal.ListCases{Citizen: tolvan})
+		if err != nil || len(list.Case_) != 1 {
+			t.Fatalf("ListCases: %v, %+v", err, list)
+		}
+		caseID := list.Case_[0].Id
+		got, err := por.GetCaseContext(ctx, &portal.GetCase{Citizen: tolvan, CaseId: caseID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := por.SendMessageToHandlerContext(ctx, &portal.SendMessageToHandler{Citizen: tolvan, CaseId: caseID,
+			EventId: got.Case_.Event[0].Id, Text: "Hej! Måste vi vänta på startbeskedet?"}); err != nil {
+			t.Fatalf("SendMessageToHandler: %v", err)
+		}
+		if resp := postSHS(t, env.ts, shsMessage{signal: example("signal-archive.xml")}); resp.StatusCode != 202 {
+			t.Fatalf("signal-archive.xml: %d %s", resp.StatusCode, readBody(resp))
+		}
+		for _, citizen := range []portal.PersonalIdentityNumber{tolvan, "198112289874"} {
+			if _, err := por.ArchiveCaseContext(ctx, &portal.ArchiveCase{Citizen: citizen, CaseId: caseID}); err != nil {
+				t.Errorf("ArchiveCase for %s: %s", citizen, faultCode(err))
+			}
+			if l, err := por.ListCasesContext(ctx, &portal.ListCases{Citizen: citizen}); err != nil || len(l.Case_) != 0 {
+				t.Errorf("ListCases for %s after archiving: %v, %d cases; want none", citizen, err, len(l.Case_))
+			}
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -217,7 +218,10 @@ func (d *demo) casePage(w http.ResponseWriter, r *http.Request, s session) {
 	}
 	events := c.Event
 	sort.SliceStable(events, func(i, j int) bool { return events[i].Time.ToGoTime().After(events[j].Time.ToGoTime()) })
-	for _, ev := range events {
+	// ArchiveCase asks the case system's latest event (the newest not from
+	// a citizen) for its archive action: only that event's button works.
+	latest := slices.IndexFunc(events, func(ev portal.Event) bool { return !ev.FromCitizen })
+	for i, ev := range events {
 		v := eventView{ID: string(ev.Id), Time: d.formatTime(ev.Time.ToGoTime()), Title: sv(ev.Title), Text: svp(ev.Text), FromCitizen: ev.FromCitizen, New: !ev.Read}
 		if !ev.Read {
 			// Shown now: read on every portal.
@@ -231,6 +235,9 @@ func (d *demo) casePage(w http.ResponseWriter, r *http.Request, s session) {
 			names[string(a.Id)] = string(a.FileName)
 		}
 		for _, a := range ev.Action {
+			if a.Type_ == portal.ActionTypeArchive && i != latest {
+				continue // superseded by the case system's later events
+			}
 			av := actionView{ID: string(a.Id), Type: string(a.Type_), Label: svp(a.Label), Done: a.State == portal.ActionStateDone}
 			if av.Label == "" {
 				av.Label = defaultLabel[a.Type_]
