@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/minaengagemang/me"
+	"github.com/minaengagemang/me/generated/etjanst"
 	"github.com/minaengagemang/me/generated/portal"
 	"github.com/minaengagemang/me/server/notify"
 	"github.com/minaengagemang/me/server/notify/mail"
@@ -217,6 +218,67 @@ func TestREADMEExampleSequenceArchives(t *testing.T) {
 			}
 			if l, err := por.ListCasesContext(ctx, &portal.ListCases{Citizen: citizen}); err != nil || len(l.Case_) != 0 {
 				t.Errorf("ListCases for %s after archiving: %v, %d cases; want none", citizen, err, len(l.Case_))
+			}
+		}
+	})
+}
+
+// TestCoApplicantsSeeWhoWrote: on a case of two citizens, each citizen's
+// GetCase names the author of a citizen's event, the message's writer and
+// the completion's sender, so that a portal says "from you" only for the
+// logged-in citizen's own. ReportCompletion refuses a citizen who is not
+// on the case.
+func TestCoApplicantsSeeWhoWrote(t *testing.T) {
+	const asa = "198112289874"
+	forEachDriver(t, func(t *testing.T, driver string) {
+		env, c, events, action := newCompletionEnv(t, driver, orgB, exampleSignal(t))
+		ctx := context.Background()
+		por, ets := env.portal("portal-a"), env.eService("etjanst-b")
+
+		msg, err := por.SendMessageToHandlerContext(ctx, &portal.SendMessageToHandler{Citizen: tolvan, CaseId: portal.Identifier(c.ID),
+			EventId: portal.Identifier(events[0].ID), Text: "Hej! Kan kontrollplanen skickas in i två delar?"})
+		if err != nil {
+			t.Fatalf("SendMessageToHandler: %v", err)
+		}
+		issued, err := por.CreateCompletionTicketContext(ctx, &portal.CreateCompletionTicket{Citizen: asa,
+			EventId: portal.Identifier(events[0].ID), ActionId: portal.Identifier(action.ID)})
+		if err != nil {
+			t.Fatalf("CreateCompletionTicket: %v", err)
+		}
+		redeemed, err := ets.RedeemTicketContext(ctx, &etjanst.RedeemTicket{Ticket: etjanst.Ticket(issued.Ticket.Ticket)})
+		if err != nil {
+			t.Fatalf("RedeemTicket: %v", err)
+		}
+		report := etjanst.ReportCompletion{CaseId: redeemed.Completion.CaseId, ActionId: redeemed.Completion.ActionId}
+		for _, bad := range []etjanst.PersonalIdentityNumber{"199001010108", "198112289875"} { // not on the case; a wrong control digit
+			r := report
+			r.Citizen = &bad
+			_, err := ets.ReportCompletionContext(ctx, &r)
+			if f, ok := etjanst.AsMEFault(err); !ok || f.Code != "ValidationFailed" || deref(f.Element) != "citizen" {
+				t.Errorf("ReportCompletion for %s: %v; want ValidationFailed at citizen", bad, err)
+			}
+		}
+		report.Citizen = &redeemed.Citizen.PersonalIdentityNumber
+		done, err := ets.ReportCompletionContext(ctx, &report)
+		if err != nil {
+			t.Fatalf("ReportCompletion: %v", err)
+		}
+
+		wantAuthor := map[portal.Identifier]string{msg.EventId: tolvan, done.EventId: asa, portal.Identifier(events[0].ID): ""}
+		for _, viewer := range []portal.PersonalIdentityNumber{tolvan, asa} {
+			got, err := por.GetCaseContext(ctx, &portal.GetCase{Citizen: viewer, CaseId: portal.Identifier(c.ID)})
+			if err != nil {
+				t.Fatalf("GetCase for %s: %v", viewer, err)
+			}
+			for _, ev := range got.Case_.Event {
+				want, known := wantAuthor[ev.Id]
+				if !known {
+					t.Errorf("GetCase for %s: unexpected event %s", viewer, ev.Id)
+					continue
+				}
+				if author := string(deref(ev.Author)); author != want || ev.FromCitizen != (want != "") {
+					t.Errorf("GetCase for %s, event %q: fromCitizen %v, author %q; want author %q", viewer, ev.Title.Sv, ev.FromCitizen, author, want)
+				}
 			}
 		}
 	})
