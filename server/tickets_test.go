@@ -420,3 +420,49 @@ func TestCompletionDataByteForByte(t *testing.T) {
 		t.Errorf("RedeemTicket's data:\n%q\nwant\n%q", got, want)
 	}
 }
+
+// TestCompletionTicketsOfGrantedOrganisations: a portal reaches the cases
+// of the organisations granted to its client (clients[].organisations) as
+// it reaches its own, CreateCompletionTicket included, as GetCase does; a
+// portal not granted the organisation gets NotFound from both.
+func TestCompletionTicketsOfGrantedOrganisations(t *testing.T) {
+	forEachDriver(t, func(t *testing.T, driver string) {
+		env := newTestEnv(t, driver, func(s *testSetup) {
+			granted := me.Client{Name: "portal-a-granted-b", OrganisationNumber: orgA, Role: me.RolePortal,
+				ExtraOrganisations: []string{orgB}, SecretHash: s.server.Clients[0].SecretHash}
+			s.server.Clients = append(s.server.Clients, granted)
+		})
+		ctx := context.Background()
+		env.publish(t, orgB, "bygglov-kontrollplan")
+		sig := bytes.Replace(exampleSignal(t), []byte("<organisationNumber>"+orgA+"</organisationNumber>"), []byte("<organisationNumber>"+orgB+"</organisationNumber>"), 1)
+		c, events, action := env.completionCase(t, shsMessage{signal: sig, from: orgB, to: orgB, client: "cases-b"}, orgB)
+
+		for _, tt := range []struct {
+			client string
+			want   string // the fault of GetCase and CreateCompletionTicket
+		}{
+			{"portal-b", "no fault"},           // the case's own organisation
+			{"portal-a-granted-b", "no fault"}, // granted the case's organisation
+			{"portal-a", "NotFound"},           // not granted it
+		} {
+			por := env.portal(tt.client)
+			_, err := por.GetCaseContext(ctx, &portal.GetCase{Citizen: tolvan, CaseId: portal.Identifier(c.ID)})
+			if got := faultCode(err); got != tt.want {
+				t.Errorf("GetCase by %s: %s; want %s", tt.client, got, tt.want)
+			}
+			issued, err := por.CreateCompletionTicketContext(ctx, &portal.CreateCompletionTicket{Citizen: tolvan,
+				EventId: portal.Identifier(events[0].ID), ActionId: portal.Identifier(action.ID)})
+			if got := faultCode(err); got != tt.want {
+				t.Fatalf("CreateCompletionTicket by %s: %s; want %s", tt.client, got, tt.want)
+			}
+			if err != nil {
+				continue
+			}
+			// The ticket is good: the case's e-service redeems it.
+			got, err := env.eService("etjanst-b").RedeemTicketContext(ctx, &etjanst.RedeemTicket{Ticket: etjanst.Ticket(issued.Ticket.Ticket)})
+			if err != nil || got.Completion == nil || string(got.Completion.CaseId) != c.ID {
+				t.Errorf("redeeming %s's ticket: %v, %+v", tt.client, err, got)
+			}
+		}
+	})
+}
