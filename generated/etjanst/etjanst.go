@@ -83,7 +83,7 @@ type Completion struct {
 	// The last day to complete, when the case system set one.
 	DueDate *soap.XSDDate `xml:"http://minaengagemang.se/etjanst/v1 dueDate,omitempty" json:"dueDate,omitempty"`
 
-	// The case system's completion data, exactly as it sent it.
+	// The case system's completion data, as it wrote it (see CompletionData).
 	Data *CompletionData `xml:"http://minaengagemang.se/etjanst/v1 data,omitempty" json:"data,omitempty"`
 }
 
