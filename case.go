@@ -90,7 +90,11 @@ type Event struct {
 	Time        time.Time
 	Title, Text LocalizedText
 	Notify      bool // notify the citizens by SMS/e-mail
-	FromCitizen bool // made by the citizen's own action
+	FromCitizen bool // made by a citizen's own action
+	// Author is the personnummer of the citizen whose action made it
+	// (FromCitizen); empty for the case system's events, and when ME does
+	// not know which of the case's citizens it was.
+	Author      string
 	Attachments []Attachment
 	Actions     []Action
 	Created     time.Time

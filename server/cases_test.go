@@ -5,12 +5,14 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/minaengagemang/me"
+	"github.com/minaengagemang/me/generated/etjanst"
 	"github.com/minaengagemang/me/generated/portal"
 	"github.com/minaengagemang/me/server/notify"
 	"github.com/minaengagemang/me/server/notify/mail"
@@ -38,7 +40,14 @@ func withSMTP(smtp *smtptest.Server) func(*testSetup) {
 // to check what leaves ME byte by byte.
 func (env *testEnv) rawPortal(t *testing.T, client, body string) string {
 	t.Helper()
-	_, b := postSOAP(t, env.ts.URL+"/soap/portal", client, "text/xml; charset=utf-8", []byte(strings.Replace(envelope, "%s", body, 1)))
+	return env.rawSOAP(t, "portal", client, strings.Replace(envelope, "%s", body, 1))
+}
+
+// rawSOAP posts a whole envelope to a service and returns the response
+// body as sent.
+func (env *testEnv) rawSOAP(t *testing.T, service, client, doc string) string {
+	t.Helper()
+	_, b := postSOAP(t, env.ts.URL+"/soap/"+service, client, "text/xml; charset=utf-8", []byte(doc))
 	return string(b)
 }
 
@@ -128,7 +137,6 @@ func TestSeedFlowTwo(t *testing.T) {
 		}
 		closing := bytes.Replace(exampleSignal(t), []byte("BN-2026-000123-H5"), []byte("BN-2026-000123-H9"), 1)
 		closing = bytes.Replace(closing, []byte("<status>decided</status>"), []byte("<status>closed</status>"), 1)
-		closing = bytes.Replace(closing, []byte("2026-03-12T14:05:00+01:00"), []byte(time.Now().Add(time.Minute).Format(time.RFC3339)), 1)
 		if resp := postSHS(t, env.ts, shsMessage{signal: closing}); resp.StatusCode != 202 {
 			t.Fatalf("closing signal: %d %s", resp.StatusCode, readBody(resp))
 		}
@@ -153,6 +161,115 @@ func TestSeedFlowTwo(t *testing.T) {
 		list, _ = por.ListCasesContext(ctx, &portal.ListCases{Citizen: tolvan})
 		if len(list.Case_) != 1 || list.Case_[0].Archived {
 			t.Errorf("a reopened case is not back in the default list: %d cases", len(list.Case_))
+		}
+	})
+}
+
+// TestREADMEExampleSequenceArchives: the README's example signals sent in
+// order, the decision (signal-all-actions.xml), a message from the citizen
+// to the handler, and the closing (signal-archive.xml, dated before the
+// message was written), end with the case archived for each citizen who
+// asks: the citizen's own message does not hide the case system's closing
+// event.
+func TestREADMEExampleSequenceArchives(t *testing.T) {
+	forEachDriver(t, func(t *testing.T, driver string) {
+		env := newTestEnv(t, driver)
+		ctx := context.Background()
+		por := env.portal("portal-a")
+		example := func(name string) []byte {
+			b, err := os.ReadFile("../docs/examples/" + name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return b
+		}
+		if resp := postSHS(t, env.ts, shsMessage{signal: example("signal-all-actions.xml")}); resp.StatusCode != 202 {
+			t.Fatalf("signal-all-actions.xml: %d %s", resp.StatusCode, readBody(resp))
+		}
+		list, err := por.ListCasesContext(ctx, &portal.ListCases{Citizen: tolvan})
+		if err != nil || len(list.Case_) != 1 {
+			t.Fatalf("ListCases: %v, %+v", err, list)
+		}
+		caseID := list.Case_[0].Id
+		got, err := por.GetCaseContext(ctx, &portal.GetCase{Citizen: tolvan, CaseId: caseID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := por.SendMessageToHandlerContext(ctx, &portal.SendMessageToHandler{Citizen: tolvan, CaseId: caseID,
+			EventId: got.Case_.Event[0].Id, Text: "Hej! Måste vi vänta på startbeskedet?"}); err != nil {
+			t.Fatalf("SendMessageToHandler: %v", err)
+		}
+		if resp := postSHS(t, env.ts, shsMessage{signal: example("signal-archive.xml")}); resp.StatusCode != 202 {
+			t.Fatalf("signal-archive.xml: %d %s", resp.StatusCode, readBody(resp))
+		}
+		for _, citizen := range []portal.PersonalIdentityNumber{tolvan, "198112289874"} {
+			if _, err := por.ArchiveCaseContext(ctx, &portal.ArchiveCase{Citizen: citizen, CaseId: caseID}); err != nil {
+				t.Errorf("ArchiveCase for %s: %s", citizen, faultCode(err))
+			}
+			if l, err := por.ListCasesContext(ctx, &portal.ListCases{Citizen: citizen}); err != nil || len(l.Case_) != 0 {
+				t.Errorf("ListCases for %s after archiving: %v, %d cases; want none", citizen, err, len(l.Case_))
+			}
+		}
+	})
+}
+
+// TestCoApplicantsSeeWhoWrote: on a case of two citizens, each citizen's
+// GetCase names the author of a citizen's event, the message's writer and
+// the completion's sender, so that a portal says "from you" only for the
+// logged-in citizen's own. ReportCompletion refuses a citizen who is not
+// on the case.
+func TestCoApplicantsSeeWhoWrote(t *testing.T) {
+	const asa = "198112289874"
+	forEachDriver(t, func(t *testing.T, driver string) {
+		env, c, events, action := newCompletionEnv(t, driver, orgB, exampleSignal(t))
+		ctx := context.Background()
+		por, ets := env.portal("portal-a"), env.eService("etjanst-b")
+
+		msg, err := por.SendMessageToHandlerContext(ctx, &portal.SendMessageToHandler{Citizen: tolvan, CaseId: portal.Identifier(c.ID),
+			EventId: portal.Identifier(events[0].ID), Text: "Hej! Kan kontrollplanen skickas in i två delar?"})
+		if err != nil {
+			t.Fatalf("SendMessageToHandler: %v", err)
+		}
+		issued, err := por.CreateCompletionTicketContext(ctx, &portal.CreateCompletionTicket{Citizen: asa,
+			EventId: portal.Identifier(events[0].ID), ActionId: portal.Identifier(action.ID)})
+		if err != nil {
+			t.Fatalf("CreateCompletionTicket: %v", err)
+		}
+		redeemed, err := ets.RedeemTicketContext(ctx, &etjanst.RedeemTicket{Ticket: etjanst.Ticket(issued.Ticket.Ticket)})
+		if err != nil {
+			t.Fatalf("RedeemTicket: %v", err)
+		}
+		report := etjanst.ReportCompletion{CaseId: redeemed.Completion.CaseId, ActionId: redeemed.Completion.ActionId}
+		for _, bad := range []etjanst.PersonalIdentityNumber{"199001010108", "198112289875"} { // not on the case; a wrong control digit
+			r := report
+			r.Citizen = &bad
+			_, err := ets.ReportCompletionContext(ctx, &r)
+			if f, ok := etjanst.AsMEFault(err); !ok || f.Code != "ValidationFailed" || deref(f.Element) != "citizen" {
+				t.Errorf("ReportCompletion for %s: %v; want ValidationFailed at citizen", bad, err)
+			}
+		}
+		report.Citizen = &redeemed.Citizen.PersonalIdentityNumber
+		done, err := ets.ReportCompletionContext(ctx, &report)
+		if err != nil {
+			t.Fatalf("ReportCompletion: %v", err)
+		}
+
+		wantAuthor := map[portal.Identifier]string{msg.EventId: tolvan, done.EventId: asa, portal.Identifier(events[0].ID): ""}
+		for _, viewer := range []portal.PersonalIdentityNumber{tolvan, asa} {
+			got, err := por.GetCaseContext(ctx, &portal.GetCase{Citizen: viewer, CaseId: portal.Identifier(c.ID)})
+			if err != nil {
+				t.Fatalf("GetCase for %s: %v", viewer, err)
+			}
+			for _, ev := range got.Case_.Event {
+				want, known := wantAuthor[ev.Id]
+				if !known {
+					t.Errorf("GetCase for %s: unexpected event %s", viewer, ev.Id)
+					continue
+				}
+				if author := string(deref(ev.Author)); author != want || ev.FromCitizen != (want != "") {
+					t.Errorf("GetCase for %s, event %q: fromCitizen %v, author %q; want author %q", viewer, ev.Title.Sv, ev.FromCitizen, author, want)
+				}
+			}
 		}
 	})
 }

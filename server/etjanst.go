@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/minaengagemang/me"
@@ -83,13 +84,25 @@ func (s etjanstService) ReportCompletion(ctx context.Context, req *etjanst.Repor
 	if a.Type != me.ActionComplete || !client.ServesEService(a.EServiceOrganisation, a.EServiceID) {
 		return nil, notYours
 	}
+	// Who completed, so that the case's other citizens see it as theirs
+	// (author in GetCase); unknown when the e-service does not say.
+	author := string(deref(req.Citizen))
+	if author != "" {
+		if err := checkCitizen(author); err != nil {
+			return nil, err
+		}
+		if !slices.Contains(c.Citizens, author) {
+			return nil, &me.Error{Code: me.CodeValidationFailed, Element: "citizen", Message: fmt.Sprintf(
+				"the citizen is not one of case %s's; send citizen/personalIdentityNumber of the RedeemTicket answer", caseID)}
+		}
+	}
 	text := me.LocalizedText{SV: "Din komplettering har skickats till handläggaren.", EN: "Your completion has been sent to the case handler."}
 	if ref := string(deref(req.Reference)); ref != "" {
 		text.SV += " Referens: " + ref
 		text.EN += " Reference: " + ref
 	}
 	ev, err := s.store.CompleteAction(ctx, c.ID, actionID, me.Event{
-		Title: me.LocalizedText{SV: "Komplettering mottagen", EN: "Completion received"}, Text: text, FromCitizen: true,
+		Title: me.LocalizedText{SV: "Komplettering mottagen", EN: "Completion received"}, Text: text, FromCitizen: true, Author: author,
 	}, s.now().UTC())
 	if err != nil {
 		return nil, err

@@ -152,7 +152,8 @@ func (s portalService) CreateCompletionTicket(ctx context.Context, req *portal.C
 }
 
 // citizenEvent returns an event of one of the citizen's cases at the
-// portal's organisation. Another citizen's or organisation's event is
+// portal's organisations (its own and those granted to its client), as the
+// case operations reach them. Another citizen's or organisation's event is
 // answered exactly like a missing one, so ids reveal nothing.
 func (s portalService) citizenEvent(ctx context.Context, client me.Client, pnr, eventID string) (me.Case, me.Event, error) {
 	c, ev, err := s.store.EventWithCase(ctx, eventID)

@@ -218,29 +218,61 @@ const testCompletionData = `<bl:kontrollplanBegäran xmlns:bl="urn:example:kommu
           <root:notering>Från roten</root:notering>`
 
 func completionSignal(t testing.TB) []byte {
+	s := withCompletionData(t, testCompletionData)
+	return bytes.Replace(s, []byte(`version="1.0">`), []byte(`xmlns:root="urn:example:root" version="1.0">`), 1)
+}
+
+// completionCase sends msg, a signal of case BN-2026-000123 at org with a
+// complete action, and returns the case, its events (oldest first) and
+// that action.
+func (env *testEnv) completionCase(t testing.TB, msg shsMessage, org string) (me.Case, []me.Event, me.Action) {
+	t.Helper()
+	if resp := postSHS(t, env.ts, msg); resp.StatusCode != 202 {
+		t.Fatalf("signal: %d %s", resp.StatusCode, readBody(resp))
+	}
+	ctx := context.Background()
+	c, err := env.st.CaseByExternalID(ctx, org, "BN-2026-000123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, err := env.st.CaseEvents(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range events[0].Actions {
+		if a.Type == me.ActionComplete {
+			return c, events, a
+		}
+	}
+	t.Fatal("the signal has no complete action")
+	return me.Case{}, nil, me.Action{}
+}
+
+// newCompletionEnv is a test server with the e-service
+// bygglov-kontrollplan published at eserviceOrg and sig, a signal of
+// organisation A's case BN-2026-000123 with a complete action for it,
+// recorded; it returns what completionCase does.
+func newCompletionEnv(t testing.TB, driver, eserviceOrg string, sig []byte) (*testEnv, me.Case, []me.Event, me.Action) {
+	t.Helper()
+	env := newTestEnv(t, driver)
+	env.publish(t, eserviceOrg, "bygglov-kontrollplan")
+	c, events, action := env.completionCase(t, shsMessage{signal: sig}, orgA)
+	return env, c, events, action
+}
+
+// withCompletionData is the example signal with data as its complete
+// action's data and the e-service at the signal's own organisation.
+func withCompletionData(t testing.TB, data string) []byte {
 	s := exampleSignal(t)
 	i, j := bytes.Index(s, []byte("<data>")), bytes.Index(s, []byte("</data>"))
-	s = append(append(append([]byte{}, s[:i+len("<data>")]...), testCompletionData...), s[j:]...)
-	s = bytes.Replace(s, []byte("<organisationNumber>2220001016</organisationNumber>"), nil, 1)
-	return bytes.Replace(s, []byte(`version="1.0">`), []byte(`xmlns:root="urn:example:root" version="1.0">`), 1)
+	s = append(append(append([]byte{}, s[:i+len("<data>")]...), data...), s[j:]...)
+	return bytes.Replace(s, []byte("<organisationNumber>2220001016</organisationNumber>"), nil, 1)
 }
 
 func TestCompletionFlow(t *testing.T) {
 	forEachDriver(t, func(t *testing.T, driver string) {
-		env := newTestEnv(t, driver)
+		env, c, events, action := newCompletionEnv(t, driver, orgA, completionSignal(t))
 		ctx := context.Background()
-		env.publish(t, orgA, "bygglov-kontrollplan")
-		if resp := postSHS(t, env.ts, shsMessage{signal: completionSignal(t)}); resp.StatusCode != 202 {
-			t.Fatalf("signal: %d %s", resp.StatusCode, readBody(resp))
-		}
-		c, _ := env.st.CaseByExternalID(ctx, orgA, "BN-2026-000123")
-		events, _ := env.st.CaseEvents(ctx, c.ID)
-		var action me.Action
-		for _, a := range events[0].Actions {
-			if a.Type == me.ActionComplete {
-				action = a
-			}
-		}
 		por, ets := env.portal("portal-a"), env.eService("etjanst-a")
 		req := &portal.CreateCompletionTicket{Citizen: tolvan, EventId: portal.Identifier(events[0].ID), ActionId: portal.Identifier(action.ID)}
 
@@ -294,7 +326,8 @@ func TestCompletionFlow(t *testing.T) {
 		}
 		events, _ = env.st.CaseEvents(ctx, c.ID)
 		last := events[len(events)-1]
-		if len(events) != 2 || string(reported.EventId) != last.ID || !last.FromCitizen || !strings.Contains(last.Text.SV, "KP-77") {
+		// Reported without citizen: a citizen's event, whose is not known.
+		if len(events) != 2 || string(reported.EventId) != last.ID || !last.FromCitizen || last.Author != "" || !strings.Contains(last.Text.SV, "KP-77") {
 			t.Errorf("after ReportCompletion: %d events, last %+v", len(events), last)
 		}
 		for _, a := range events[0].Actions {
@@ -355,4 +388,81 @@ func canonical(t *testing.T, doc string) string {
 			}
 		}
 	}
+}
+
+// TestCompletionDataByteForByte: RedeemTicket answers the content of the
+// signal's complete/data as the case system wrote it (white space,
+// comments and processing instructions between the elements included),
+// with only the declarations each top-level element inherited from the
+// signal's root added.
+func TestCompletionDataByteForByte(t *testing.T) {
+	const data = "\n  <!-- Begärda uppgifter -->\n  <bl:begäran xmlns:bl=\"urn:example:kommun:bygglov:1\" nr=\"1\">\n" +
+		"    <bl:fastighet>Solrosen 4</bl:fastighet> <!-- inne -->\n  </bl:begäran>\r\n\t<?kommun version=\"2\"?>\n" +
+		"  <x:bilaga xmlns:x=\"urn:example:x\">Ärende &amp; bilaga</x:bilaga>  <!--sist-->\n        "
+	const inherited = ` xmlns="http://minaengagemang.se/signal/v1" xmlns:c="http://minaengagemang.se/schema/common/v1"`
+	want := strings.Replace(strings.Replace(data, "<bl:begäran", "<bl:begäran"+inherited, 1), "<x:bilaga", "<x:bilaga"+inherited, 1)
+
+	env, _, events, action := newCompletionEnv(t, "sqlite", orgA, withCompletionData(t, data))
+	ctx := context.Background()
+	issued, err := env.portal("portal-a").CreateCompletionTicketContext(ctx, &portal.CreateCompletionTicket{Citizen: tolvan,
+		EventId: portal.Identifier(events[0].ID), ActionId: portal.Identifier(action.ID)})
+	if err != nil {
+		t.Fatalf("CreateCompletionTicket: %v", err)
+	}
+	out := env.rawSOAP(t, "etjanst", "etjanst-a", `<?xml version="1.0" encoding="UTF-8"?>
+<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>`+
+		`<RedeemTicket xmlns="http://minaengagemang.se/etjanst/v1"><ticket>`+string(issued.Ticket.Ticket)+`</ticket></RedeemTicket></soap:Body></soap:Envelope>`)
+	start, end := strings.Index(out, "<data>"), strings.LastIndex(out, "</data>")
+	if start < 0 || end < start {
+		t.Fatalf("no data in the answer:\n%s", out)
+	}
+	if got := out[start+len("<data>") : end]; got != want {
+		t.Errorf("RedeemTicket's data:\n%q\nwant\n%q", got, want)
+	}
+}
+
+// TestCompletionTicketsOfGrantedOrganisations: a portal reaches the cases
+// of the organisations granted to its client (clients[].organisations) as
+// it reaches its own, CreateCompletionTicket included, as GetCase does; a
+// portal not granted the organisation gets NotFound from both.
+func TestCompletionTicketsOfGrantedOrganisations(t *testing.T) {
+	forEachDriver(t, func(t *testing.T, driver string) {
+		env := newTestEnv(t, driver, func(s *testSetup) {
+			granted := me.Client{Name: "portal-a-granted-b", OrganisationNumber: orgA, Role: me.RolePortal,
+				ExtraOrganisations: []string{orgB}, SecretHash: s.server.Clients[0].SecretHash}
+			s.server.Clients = append(s.server.Clients, granted)
+		})
+		ctx := context.Background()
+		env.publish(t, orgB, "bygglov-kontrollplan")
+		sig := bytes.Replace(exampleSignal(t), []byte("<organisationNumber>"+orgA+"</organisationNumber>"), []byte("<organisationNumber>"+orgB+"</organisationNumber>"), 1)
+		c, events, action := env.completionCase(t, shsMessage{signal: sig, from: orgB, to: orgB, client: "cases-b"}, orgB)
+
+		for _, tt := range []struct {
+			client string
+			want   string // the fault of GetCase and CreateCompletionTicket
+		}{
+			{"portal-b", "no fault"},           // the case's own organisation
+			{"portal-a-granted-b", "no fault"}, // granted the case's organisation
+			{"portal-a", "NotFound"},           // not granted it
+		} {
+			por := env.portal(tt.client)
+			_, err := por.GetCaseContext(ctx, &portal.GetCase{Citizen: tolvan, CaseId: portal.Identifier(c.ID)})
+			if got := faultCode(err); got != tt.want {
+				t.Errorf("GetCase by %s: %s; want %s", tt.client, got, tt.want)
+			}
+			issued, err := por.CreateCompletionTicketContext(ctx, &portal.CreateCompletionTicket{Citizen: tolvan,
+				EventId: portal.Identifier(events[0].ID), ActionId: portal.Identifier(action.ID)})
+			if got := faultCode(err); got != tt.want {
+				t.Fatalf("CreateCompletionTicket by %s: %s; want %s", tt.client, got, tt.want)
+			}
+			if err != nil {
+				continue
+			}
+			// The ticket is good: the case's e-service redeems it.
+			got, err := env.eService("etjanst-b").RedeemTicketContext(ctx, &etjanst.RedeemTicket{Ticket: etjanst.Ticket(issued.Ticket.Ticket)})
+			if err != nil || got.Completion == nil || string(got.Completion.CaseId) != c.ID {
+				t.Errorf("redeeming %s's ticket: %v, %+v", tt.client, err, got)
+			}
+		}
+	})
 }

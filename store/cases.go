@@ -179,9 +179,9 @@ var (
 	// ErrMalformedPageToken: ListCases was given a page token it did not
 	// make (ValidationFailed).
 	ErrMalformedPageToken = &me.Error{Code: me.CodeValidationFailed, Message: "the page token is malformed: pass on nextPageToken of the previous page as it is"}
-	// ErrNotArchivable: the latest event of the case offers no archive
-	// action (Conflict).
-	ErrNotArchivable = &me.Error{Code: me.CodeConflict, Message: "the latest event of the case does not offer to archive it"}
+	// ErrNotArchivable: the case system's latest event on the case offers
+	// no archive action (Conflict).
+	ErrNotArchivable = &me.Error{Code: me.CodeConflict, Message: "the case system's latest event on the case does not offer to archive it"}
 )
 
 // citizenCaseColumns are caseColumns on cases c, and the citizen's
@@ -479,11 +479,14 @@ func (s *Store) caseView(ctx context.Context, pnr string, orgs []string, caseID 
 
 // ArchiveCase archives the case for the citizen (the case's other citizens
 // still see it) at now and returns when it was archived. The case must be
-// closed and its latest event (by time, then when stored) must offer an
-// archive action, which is set done. Otherwise the error wraps a *me.Error
-// with code Conflict saying which rule fails: for a case that is not
-// closed, one whose message names the case's status; for a latest event
-// without an archive action, ErrNotArchivable. Archiving an archived case
+// closed and the case system's latest event on it (by time, then when
+// stored) must offer an archive action, which is set done. The citizens'
+// own events (a message, a completion: from_citizen) do not count: they
+// are stamped when ME made them, later than the closing event the case
+// system dated earlier. Otherwise the error wraps a *me.Error with code
+// Conflict saying which rule fails: for a case that is not closed, one
+// whose message names the case's status; for a latest event without an
+// archive action, ErrNotArchivable. Archiving an archived case
 // returns when it was first archived; activity on the case since an
 // archiving undoes it (see archived). A case that does not exist, that the
 // citizen is not on or that is at another organisation gives an error
@@ -512,7 +515,7 @@ func (s *Store) ArchiveCase(ctx context.Context, pnr string, orgs []string, case
 			err = tx.GetContext(ctx, &actionID, tx.Rebind(`
 				SELECT x.id FROM actions x
 				WHERE x.type = ? AND x.event_id = (
-					SELECT id FROM events WHERE case_id = ?
+					SELECT id FROM events WHERE case_id = ? AND NOT from_citizen
 					ORDER BY time DESC, created_at DESC, id DESC LIMIT 1)
 				ORDER BY x.position LIMIT 1`),
 				string(me.ActionArchive), caseID)

@@ -589,6 +589,81 @@ func TestArchiveCase(t *testing.T) {
 	})
 }
 
+// TestArchiveCaseByTheCaseSystemsEvents: whether a closed case can be
+// archived is decided by the case system's latest event (by time, ties by
+// arrival). The citizens' own events, a message or a completion, stamped
+// when ME made them and so later than the closing event the case system
+// dated earlier, never decide it.
+func TestArchiveCaseByTheCaseSystemsEvents(t *testing.T) {
+	ctx := context.Background()
+	archive := []me.Action{{Type: me.ActionMessage}, {Type: me.ActionArchive}, {Type: me.ActionComplete, EServiceID: "e", EServiceOrganisation: malmo.Number}}
+	type step struct {
+		event   *me.Event // a signal of this event, arriving at arrival
+		arrival int
+		message bool // the citizen writes to the handler at arrival
+		// complete: the citizen's completion is reported at arrival
+		complete bool
+	}
+	closing := func(id string, h int, actions []me.Action) *me.Event {
+		return &me.Event{ExternalID: id, Time: at(h), Title: me.LocalizedText{SV: "Avslutat"}, Actions: actions}
+	}
+	tests := []struct {
+		name  string
+		steps []step
+		want  error // nil: archived
+	}{
+		{"a message after the closing event", []step{{event: closing("H1", 1, archive), arrival: 2}, {message: true, arrival: 3}}, nil},
+		{"a completion after the closing event", []step{{event: closing("H1", 1, archive), arrival: 2}, {complete: true, arrival: 3}}, nil},
+		{"a message and a completion", []step{{event: closing("H1", 1, archive), arrival: 2}, {message: true, arrival: 3}, {complete: true, arrival: 4}}, nil},
+		{"a later event of the case system without archive", []step{{event: closing("H1", 1, archive), arrival: 2},
+			{message: true, arrival: 3}, {event: closing("H2", 2, nil), arrival: 4}}, store.ErrNotArchivable},
+		{"an earlier-dated event arriving later does not decide", []step{{event: closing("H2", 2, archive), arrival: 2},
+			{event: closing("H1", 1, nil), arrival: 3}, {message: true, arrival: 4}}, nil},
+		{"equal times: the later arrival decides (archive)", []step{{event: closing("H1", 1, nil), arrival: 2},
+			{event: closing("H2", 1, archive), arrival: 3}, {message: true, arrival: 4}}, nil},
+		{"equal times: the later arrival decides (no archive)", []step{{event: closing("H1", 1, archive), arrival: 2},
+			{event: closing("H2", 1, nil), arrival: 3}, {message: true, arrival: 4}}, store.ErrNotArchivable},
+	}
+	forEachDB(t, func(t *testing.T, s *store.Store) {
+		setup(t, s)
+		for i, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				externalID := fmt.Sprintf("ARK-%d", i)
+				var caseID, offering string // the case; an event offering message and complete
+				last := 0
+				for _, st := range tt.steps {
+					switch {
+					case st.event != nil:
+						r := signal(t, s, caseSignal(externalID, me.CaseClosed, []me.Citizen{tolvan, asa}, *st.event), at(st.arrival))
+						caseID = r.CaseID
+						if len(st.event.Actions) > 0 {
+							offering = r.EventID
+						}
+					case st.message:
+						m := me.Mail{Subject: "Hej", Text: "Hej", MessageID: store.NewID("mail") + "@me.example"}
+						if _, err := s.AddCitizenMessage(ctx, tolvan.PersonalIdentityNumber, malmoOnly, caseID, offering, "Hej", m, at(st.arrival)); err != nil {
+							t.Fatal(err)
+						}
+					case st.complete:
+						_, ev, err := s.EventWithCase(ctx, offering)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if _, err := s.CompleteAction(ctx, caseID, ev.Actions[2].ID, me.Event{Title: me.LocalizedText{SV: "Komplettering mottagen"}}, at(st.arrival)); err != nil {
+							t.Fatal(err)
+						}
+					}
+					last = st.arrival
+				}
+				_, err := s.ArchiveCase(ctx, asa.PersonalIdentityNumber, malmoOnly, caseID, at(last+1))
+				if tt.want == nil && err != nil || tt.want != nil && !errors.Is(err, tt.want) {
+					t.Errorf("ArchiveCase: %v; want %v", err, tt.want)
+				}
+			})
+		}
+	})
+}
+
 func TestArchiveCaseConcurrently(t *testing.T) {
 	ctx := context.Background()
 	forEachDB(t, func(t *testing.T, s *store.Store) {

@@ -20,7 +20,7 @@ import (
 
 const eventColumns = `
 	id, case_id, external_id, time, title_sv, title_en, text_sv, text_en,
-	notify, from_citizen, created_at`
+	notify, from_citizen, author, created_at`
 
 type eventRow struct {
 	ID          string    `db:"id"`
@@ -33,6 +33,7 @@ type eventRow struct {
 	TextEN      string    `db:"text_en"`
 	Notify      bool      `db:"notify"`
 	FromCitizen bool      `db:"from_citizen"`
+	Author      string    `db:"author"`
 	CreatedAt   timestamp `db:"created_at"`
 }
 
@@ -46,6 +47,7 @@ func (r eventRow) event() me.Event {
 		Text:        me.LocalizedText{SV: r.TextSV, EN: r.TextEN},
 		Notify:      r.Notify,
 		FromCitizen: r.FromCitizen,
+		Author:      r.Author,
 		Created:     r.CreatedAt.Time,
 	}
 }
@@ -211,13 +213,17 @@ func withDetails(ctx context.Context, q sqlx.ExtContext, rows []eventRow, where 
 }
 
 func insertEvent(ctx context.Context, tx *sqlx.Tx, id, caseID, txID string, e me.Event, now time.Time) error {
-	_, err := tx.ExecContext(ctx, tx.Rebind(`
-		INSERT INTO events (
-			id, case_id, external_id, time, title_sv, title_en, text_sv, text_en,
-			notify, from_citizen, created_at, tx_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		id, caseID, e.ExternalID, timestamp{e.Time}, e.Title.SV, e.Title.EN, e.Text.SV, e.Text.EN,
-		e.Notify, e.FromCitizen, timestamp{now}, txID)
+	columns := `id, case_id, external_id, time, title_sv, title_en, text_sv, text_en, notify, from_citizen, created_at, tx_id`
+	values := `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
+	args := []any{id, caseID, e.ExternalID, timestamp{e.Time}, e.Title.SV, e.Title.EN, e.Text.SV, e.Text.EN,
+		e.Notify, e.FromCitizen, timestamp{now}, txID}
+	if e.Author != "" {
+		// Only a citizen's event names its author; a signal's event is
+		// written as before 0008, so the migration tests can record one
+		// on an older schema.
+		columns, values, args = columns+`, author`, values+`, ?`, append(args, e.Author)
+	}
+	_, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO events (`+columns+`) VALUES (`+values+`)`), args...)
 	if err != nil {
 		return fmt.Errorf("insert event %s of case %s: %w", e.ExternalID, caseID, err)
 	}
@@ -387,8 +393,8 @@ var (
 )
 
 // AddCitizenMessage records the citizen's message to the case handler, in
-// one transaction: a new event on the case (from the citizen, not notified,
-// titled messageTitle, with text as its Swedish text, at now), read by the
+// one transaction: a new event on the case (from the citizen, with the
+// citizen as its author, not notified, titled messageTitle, with text as its Swedish text, at now), read by the
 // citizen at now; the case's updated time set to now; and the mail queued
 // as a notification of kind me.NotifyHandler on channel email,
 // pending from now: to the case's handler (mail.To is ignored, the caller
@@ -417,6 +423,7 @@ func (s *Store) AddCitizenMessage(ctx context.Context, pnr string, orgs []string
 		Title:       messageTitle,
 		Text:        me.LocalizedText{SV: text},
 		FromCitizen: true,
+		Author:      pnr,
 		Created:     now,
 		ReadAt:      &now,
 	}
@@ -534,8 +541,9 @@ func setActionDone(ctx context.Context, tx *sqlx.Tx, actionID string, now time.T
 // which must be on an event of case caseID, is set done at now, and ev is
 // added to the case as the citizen's event, with its attachments and
 // actions (a new ME id, time now, from the citizen, not notified, no
-// external id), and the case's updated time is now. It returns the stored
-// event.
+// external id), and the case's updated time is now. ev.Author, the citizen
+// who completed, is kept as given: the caller knows whether that citizen is
+// on the case. It returns the stored event.
 //
 // An action that does not exist or is on another case gives an error
 // wrapping me.ErrNotFound, one of another type ErrNotComplete, and an

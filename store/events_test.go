@@ -148,6 +148,7 @@ func TestAddCitizenMessage(t *testing.T) {
 			Title:       me.LocalizedText{SV: "Meddelande till handläggaren", EN: "Message to the case handler"},
 			Text:        me.LocalizedText{SV: "Hej Anna!\nFråga om åäö."},
 			FromCitizen: true,
+			Author:      tolvan.PersonalIdentityNumber,
 			Created:     now,
 			ReadAt:      &now,
 		}
@@ -181,8 +182,8 @@ func TestAddCitizenMessage(t *testing.T) {
 		if v := view(t, s, tolvan.PersonalIdentityNumber, caseID); v.UnreadEvents != 2 || v.Events[0].ID != ev.ID || v.Events[0].ReadAt == nil {
 			t.Errorf("Tolvan's view: %d unread, newest %s read at %v", v.UnreadEvents, v.Events[0].ID, v.Events[0].ReadAt)
 		}
-		if v := view(t, s, asa.PersonalIdentityNumber, caseID); v.UnreadEvents != 3 {
-			t.Errorf("Åsa's view: %d unread, want 3", v.UnreadEvents)
+		if v := view(t, s, asa.PersonalIdentityNumber, caseID); v.UnreadEvents != 3 || v.Events[0].Author != tolvan.PersonalIdentityNumber {
+			t.Errorf("Åsa's view: %d unread, want 3; the newest event's author %q, want Tolvan", v.UnreadEvents, v.Events[0].Author)
 		}
 		// The portal reads never show the handler mail or its address.
 		checkNoHandlerEmail(t, view(t, s, tolvan.PersonalIdentityNumber, caseID))
@@ -284,12 +285,14 @@ func TestCompleteAction(t *testing.T) {
 			t.Fatalf("%d events after refused completions, want 1", n)
 		}
 
-		got, err := s.CompleteAction(ctx, r.CaseID, complete.ID, completionEvent(), at(2))
+		byAsa := completionEvent()
+		byAsa.Author = asa.PersonalIdentityNumber
+		got, err := s.CompleteAction(ctx, r.CaseID, complete.ID, byAsa, at(2))
 		if err != nil {
 			t.Fatal(err)
 		}
 		checkIDs(t, got)
-		want := wantEvent(got, completionEvent(), r.CaseID, at(2))
+		want := wantEvent(got, byAsa, r.CaseID, at(2))
 		want.ExternalID, want.Time, want.Notify, want.FromCitizen = "", stored(at(2)), false, true
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("CompleteAction =\n%+v\nwant\n%+v", got, want)

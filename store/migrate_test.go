@@ -193,17 +193,7 @@ func TestMigrateHandlerMailOnExistingData(t *testing.T) {
 	for _, driver := range storetest.Drivers() {
 		t.Run(driver, func(t *testing.T) {
 			t.Parallel()
-			s := storetest.OpenUnmigrated(t, driver)
-			if n, err := s.MigrateTo(ctx, 5); err != nil || n != 5 {
-				t.Fatalf("MigrateTo(5) = %d, %v; want 5", n, err)
-			}
-			setup(t, s)
-			exec := func(query string, args ...any) {
-				t.Helper()
-				if err := s.Exec(ctx, query, args...); err != nil {
-					t.Fatal(err)
-				}
-			}
+			s, exec := oldSchema(t, driver, 5)
 			// Two event notifications; the second is deleted, so the
 			// highest id ever used (2) is above the highest there is.
 			for _, key := range []string{"s-1", "s-2"} {
@@ -277,5 +267,62 @@ func TestMigrateHandlerMailOnExistingData(t *testing.T) {
 				t.Errorf("handler mails after a new message: %+v", hm)
 			}
 		})
+	}
+}
+
+// TestMigrateEventAuthorOnExistingData applies 0008 to a database with
+// 0001–0006 and a case with a case system's event, a citizen's message
+// (read by its sender when written, with no portal client, and later by
+// the other citizen on a portal) and a completion: the message gets its
+// sender as author; the others get none.
+func TestMigrateEventAuthorOnExistingData(t *testing.T) {
+	ctx := context.Background()
+	const t1, t2, t3 = "2025-03-01T08:30:00.000000000Z", "2025-03-01T09:30:00.000000000Z", "2025-03-01T10:30:00.000000000Z"
+	for _, driver := range storetest.Drivers() {
+		t.Run(driver, func(t *testing.T) {
+			t.Parallel()
+			s, exec := oldSchema(t, driver, 6)
+			exec(`INSERT INTO cases (id, organisation_number, external_id, title_sv, status, created_at, updated_at)
+				VALUES ('cold', ?, 'OLD-1', 'Gammalt', 'closed', ?, ?)`, malmo.Number, t1, t3)
+			for _, e := range []struct {
+				id, externalID string
+				fromCitizen    bool
+				at             string
+			}{{"ecase", "H1", false, t1}, {"emessage", "", true, t2}, {"ecompletion", "", true, t3}} {
+				exec(`INSERT INTO events (id, case_id, external_id, time, title_sv, notify, from_citizen, created_at)
+					VALUES (?, 'cold', ?, ?, 'Händelse', ?, ?, ?)`, e.id, e.externalID, e.at, !e.fromCitizen, e.fromCitizen, e.at)
+			}
+			exec(`INSERT INTO event_reads (event_id, personal_identity_number, read_at, client) VALUES ('ecase', ?, ?, 'portal-a')`, tolvan.PersonalIdentityNumber, t2)
+			exec(`INSERT INTO event_reads (event_id, personal_identity_number, read_at) VALUES ('emessage', ?, ?)`, asa.PersonalIdentityNumber, t2)
+			exec(`INSERT INTO event_reads (event_id, personal_identity_number, read_at, client) VALUES ('emessage', ?, ?, 'portal-a')`, tolvan.PersonalIdentityNumber, t3)
+
+			if n, err := s.Migrate(ctx); err != nil || n != store.Migrations(driver)-6 {
+				t.Fatalf("Migrate() = %d, %v; want %d", n, err, store.Migrations(driver)-6)
+			}
+			for id, want := range map[string]string{"ecase": "", "emessage": asa.PersonalIdentityNumber, "ecompletion": ""} {
+				if _, ev, err := s.EventWithCase(ctx, id); err != nil || ev.Author != want {
+					t.Errorf("event %s after migration: author %q, %v; want %q", id, ev.Author, err, want)
+				}
+			}
+		})
+	}
+}
+
+// oldSchema opens a store with the migrations up to and including version
+// last and the test organisations, and returns it with a function that
+// runs a statement on it (? placeholders) or fails the test.
+func oldSchema(t *testing.T, driver string, last int) (*store.Store, func(query string, args ...any)) {
+	t.Helper()
+	ctx := context.Background()
+	s := storetest.OpenUnmigrated(t, driver)
+	if n, err := s.MigrateTo(ctx, last); err != nil || n != last {
+		t.Fatalf("MigrateTo(%d) = %d, %v; want %d", last, n, err, last)
+	}
+	setup(t, s)
+	return s, func(query string, args ...any) {
+		t.Helper()
+		if err := s.Exec(ctx, query, args...); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -336,7 +336,7 @@ type Event struct {
 	// The message to the citizen.
 	Text *LocalizedText `xml:"http://minaengagemang.se/schema/common/v1 text,omitempty" json:"text,omitempty"`
 
-	// true when the citizen's own action made this event (a message to the handler, a completion).
+	// true when a citizen's own action made this event (a message to the handler, a completion): the logged-in citizen's, or another citizen's of the case (e.g. a co-applicant, medsökande). author says whose.
 	FromCitizen bool `xml:"http://minaengagemang.se/schema/common/v1 fromCitizen" json:"fromCitizen,omitempty"`
 
 	// Whether the citizen has read it (on any portal).
@@ -347,6 +347,9 @@ type Event struct {
 
 	// What the citizen can do with this event.
 	Action []Action `xml:"http://minaengagemang.se/schema/common/v1 action,omitempty" json:"action,omitempty"`
+
+	// Since 1.1. For an event a citizen's action made (fromCitizen true): the personnummer of the citizen who made it (författare). Compare it with the citizen you asked for to tell the citizen's own events ("from you") from those of the case's other citizens; it is for that comparison, not for display. Left out for the case system's events, and when ME does not know who (a completion the e-service reported without its citizen).
+	Author *PersonalIdentityNumber `xml:"http://minaengagemang.se/schema/common/v1 author,omitempty" json:"author,omitempty"`
 }
 
 type CaseSummary struct {

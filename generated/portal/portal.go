@@ -335,7 +335,7 @@ type PortalPortType interface {
 	// Error can be either of the following types:
 	//
 	//   - MEFault
-	/* Archive a case the organisation has closed, when its latest event offers archive; it leaves the default ListCases. */
+	/* Archive a case the organisation has closed, when the case system's latest event on it (the newest with fromCitizen false; the citizens' own events do not count) offers archive; it leaves the default ListCases. */
 	ArchiveCase(request *ArchiveCase) (*ArchiveCaseResponse, error)
 
 	ArchiveCaseContext(ctx context.Context, request *ArchiveCase) (*ArchiveCaseResponse, error)

@@ -31,7 +31,7 @@ type PortalServer interface {
 	SendMessageToHandler(ctx context.Context, request *SendMessageToHandler) (*SendMessageToHandlerResponse, error)
 	// CreateCompletionTicket: Create a one-time ticket with which the citizen completes a case (komplettering) in the e-service the event's complete action names.
 	CreateCompletionTicket(ctx context.Context, request *CreateCompletionTicket) (*CreateCompletionTicketResponse, error)
-	// ArchiveCase: Archive a case the organisation has closed, when its latest event offers archive; it leaves the default ListCases.
+	// ArchiveCase: Archive a case the organisation has closed, when the case system's latest event on it (the newest with fromCitizen false; the citizens' own events do not count) offers archive; it leaves the default ListCases.
 	ArchiveCase(ctx context.Context, request *ArchiveCase) (*ArchiveCaseResponse, error)
 	// GetCitizenProfile: Get the citizen's profile: contact details, language and notification preference.
 	GetCitizenProfile(ctx context.Context, request *GetCitizenProfile) (*GetCitizenProfileResponse, error)

@@ -25,8 +25,10 @@ import (
 	"github.com/minaengagemang/me/config"
 	"github.com/minaengagemang/me/server"
 	"github.com/minaengagemang/me/server/demo"
+	"github.com/minaengagemang/me/server/signal"
 	"github.com/minaengagemang/me/store"
 	"github.com/minaengagemang/me/store/storetest"
+	"github.com/minaengagemang/me/xsd"
 )
 
 const (
@@ -432,4 +434,128 @@ func TestChromiumLoginPage(t *testing.T) {
 		t.Fatalf("chromium: %v", err)
 	}
 	mustContain(t, "Chromium's DOM", string(out), "<h1>Logga in</h1>", "Tolvan Tolvansson", `lang="sv"`)
+}
+
+// exampleSignal records one of docs/examples' signals as the receiver
+// would.
+func (e *env) exampleSignal(t *testing.T, tx, name string) {
+	t.Helper()
+	doc, err := os.ReadFile("../../docs/examples/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schemas, err := xsd.Load(xsd.Signal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer schemas[xsd.Signal].Close()
+	sig, err := signal.NewDecoder(schemas[xsd.Signal]).Decode(doc)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	if _, err := e.st.RecordSignal(context.Background(), me.SHSMessage{TxID: tx, From: org, To: org, Client: "demo-casesystem"}, sig, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestREADMEExampleSequence: the README's example signals in order, the
+// decision, the citizen's message to the handler through the demo, and the
+// closing (dated before the message), end with the case archived through
+// the demo's one archive button.
+func TestREADMEExampleSequence(t *testing.T) {
+	e := newEnv(t)
+	e.exampleSignal(t, "tx-1", "signal-all-actions.xml")
+	b := newBrowser(t, e.demo.URL)
+	login := b.get("/demo/")
+	b.post("/demo/logga-in", url.Values{"pnr": {tolvan}, "csrf": {csrf(t, login)}})
+	m := regexp.MustCompile(`href="/demo/arenden/([^"?]+)"`).FindStringSubmatch(b.get("/demo/arenden"))
+	if m == nil {
+		t.Fatal("no link to the case")
+	}
+	casePath := "/demo/arenden/" + m[1]
+	page := b.get(casePath)
+	ev := regexp.MustCompile(`name="event" value="([^"]+)"`).FindStringSubmatch(page)
+	if ev == nil {
+		t.Fatal("no event id in a form")
+	}
+	b.post(casePath+"/meddelande", url.Values{"csrf": {csrf(t, page)}, "event": {ev[1]}, "text": {"Hej! Måste vi vänta på startbeskedet?"}})
+
+	e.exampleSignal(t, "tx-2", "signal-archive.xml")
+	page = b.get(casePath)
+	if n := strings.Count(page, `action="/demo/arenden/`+m[1]+`/arkivera"`); n != 1 {
+		t.Fatalf("the closed case's page has %d archive buttons; want 1 (the closing event's)\n%s", n, page)
+	}
+	if loc := b.post(casePath+"/arkivera", url.Values{"csrf": {csrf(t, page)}}); loc != "/demo/arenden?arkiverat=1" {
+		t.Errorf("archive redirects to %q", loc)
+	}
+	if cases := b.get("/demo/arenden"); strings.Contains(cases, m[1]) {
+		t.Error("the archived case is still listed")
+	}
+}
+
+// TestCoApplicants: on a case of two citizens, each sees their own message
+// or completion as "från dig" and the other's as "från medsökande".
+func TestCoApplicants(t *testing.T) {
+	const asa = "198112289874"
+	e := newEnv(t)
+	sig := me.Signal{
+		Case: me.Case{OrganisationNumber: org, ExternalID: "BN-2026-000200", Title: me.LocalizedText{SV: "Bygglov, Solrosen 5"},
+			Status: me.CaseAwaitingCitizen, Handler: me.Handler{Name: "Anna Lindqvist", Email: "anna.lindqvist@kommun.example"}},
+		Citizens: []me.Citizen{{PersonalIdentityNumber: tolvan, GivenName: "Tolvan"}, {PersonalIdentityNumber: asa, GivenName: "Åsa"}},
+		Event: me.Event{ExternalID: "H1", Time: time.Now(), Title: me.LocalizedText{SV: "Komplettera ansökan"},
+			Actions: []me.Action{{Type: me.ActionMessage}, {Type: me.ActionComplete, EServiceID: "kontrollplan", EServiceOrganisation: org}}},
+	}
+	if _, err := e.st.RecordSignal(context.Background(), me.SHSMessage{TxID: "tx-1", From: org, To: org, Client: "demo-casesystem"}, sig, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	login := func(pnr string) (*browser, string) {
+		b := newBrowser(t, e.demo.URL)
+		b.post("/demo/logga-in", url.Values{"pnr": {pnr}, "csrf": {csrf(t, b.get("/demo/"))}})
+		m := regexp.MustCompile(`href="(/demo/arenden/[^"?]+)"`).FindStringSubmatch(b.get("/demo/arenden"))
+		if m == nil {
+			t.Fatal("no link to the case")
+		}
+		return b, m[1]
+	}
+	event := regexp.MustCompile(`name="event" value="([^"]+)"`)
+
+	// Tolvan writes to the handler.
+	bt, casePath := login(tolvan)
+	page := bt.get(casePath)
+	bt.post(casePath+"/meddelande", url.Values{"csrf": {csrf(t, page)}, "event": {event.FindStringSubmatch(page)[1]}, "text": {"Hej från Tolvan"}})
+
+	// Åsa completes the case through the e-service.
+	ba, _ := login(asa)
+	page = ba.get(casePath)
+	action := regexp.MustCompile(`name="action" value="([^"]+)"`).FindStringSubmatch(page)
+	if action == nil {
+		t.Fatal("no complete action form")
+	}
+	loc := ba.post(casePath+"/komplettera", url.Values{"csrf": {csrf(t, page)}, "event": {event.FindStringSubmatch(page)[1]}, "action": {action[1]}})
+	resp, _ := ba.do("GET", loc, nil)
+	form := ba.get(resp.Header.Get("Location"))
+	if resp, body := ba.do("POST", "/demo/etjanst/kontrollplan", url.Values{"csrf": {csrf(t, form)}}); resp.StatusCode != 200 || !strings.Contains(body, "Tack!") {
+		t.Fatalf("submit completion: %d\n%s", resp.StatusCode, body)
+	}
+
+	for _, tt := range []struct {
+		who    string
+		b      *browser
+		yours  string // the title of the event that is "från dig"
+		coAppl string // the title of the event that is "från medsökande"
+	}{
+		{"Tolvan", bt, "Meddelande till handläggaren", "Komplettering mottagen"},
+		{"Åsa", ba, "Komplettering mottagen", "Meddelande till handläggaren"},
+	} {
+		page := tt.b.get(casePath)
+		for title, from := range map[string]string{tt.yours: "från dig", tt.coAppl: "från medsökande"} {
+			re := regexp.MustCompile(`<h3>` + title + `[^\n]*</h3>\n<p class="muted">[^<]* · ` + from + `</p>`)
+			if !re.MatchString(page) {
+				t.Errorf("%s's case page does not show %q as %q", tt.who, title, from)
+			}
+		}
+		if n := strings.Count(page, "från dig"); n != 1 {
+			t.Errorf("%s's case page says \"från dig\" %d times; want once", tt.who, n)
+		}
+	}
 }

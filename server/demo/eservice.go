@@ -146,7 +146,8 @@ func (d *demo) eserviceSubmit(w http.ResponseWriter, r *http.Request) {
 		rd.Completion = true
 		rd.CaseURL = Prefix + "arenden/" + url.PathEscape(string(comp.CaseId))
 		ref := etjanst.ShortText(rd.Reference)
-		_, err := d.etjanst.ReportCompletionContext(r.Context(), &etjanst.ReportCompletion{CaseId: comp.CaseId, ActionId: comp.ActionId, Reference: &ref})
+		citizen := sess.res.Citizen.PersonalIdentityNumber
+		_, err := d.etjanst.ReportCompletionContext(r.Context(), &etjanst.ReportCompletion{CaseId: comp.CaseId, ActionId: comp.ActionId, Reference: &ref, Citizen: &citizen})
 		if f, ok := asFault(err); ok && f.Code == "Conflict" {
 			rd.Already = true
 		} else if err != nil {

@@ -4,6 +4,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -182,7 +183,8 @@ type actionView struct {
 
 type eventView struct {
 	ID, Time, Title, Text string
-	FromCitizen, New      bool
+	From                  string // whose action made it, for a citizen's event
+	New                   bool
 	Attachments           []attachmentView
 	Actions               []actionView
 }
@@ -217,8 +219,11 @@ func (d *demo) casePage(w http.ResponseWriter, r *http.Request, s session) {
 	}
 	events := c.Event
 	sort.SliceStable(events, func(i, j int) bool { return events[i].Time.ToGoTime().After(events[j].Time.ToGoTime()) })
-	for _, ev := range events {
-		v := eventView{ID: string(ev.Id), Time: d.formatTime(ev.Time.ToGoTime()), Title: sv(ev.Title), Text: svp(ev.Text), FromCitizen: ev.FromCitizen, New: !ev.Read}
+	// ArchiveCase asks the case system's latest event (the newest not from
+	// a citizen) for its archive action: only that event's button works.
+	latest := slices.IndexFunc(events, func(ev portal.Event) bool { return !ev.FromCitizen })
+	for i, ev := range events {
+		v := eventView{ID: string(ev.Id), Time: d.formatTime(ev.Time.ToGoTime()), Title: sv(ev.Title), Text: svp(ev.Text), From: from(ev, s.pnr), New: !ev.Read}
 		if !ev.Read {
 			// Shown now: read on every portal.
 			if _, err := d.portal.MarkEventReadContext(r.Context(), &portal.MarkEventRead{Citizen: portal.PersonalIdentityNumber(s.pnr), EventId: ev.Id}); err != nil {
@@ -231,6 +236,9 @@ func (d *demo) casePage(w http.ResponseWriter, r *http.Request, s session) {
 			names[string(a.Id)] = string(a.FileName)
 		}
 		for _, a := range ev.Action {
+			if a.Type_ == portal.ActionTypeArchive && i != latest {
+				continue // superseded by the case system's later events
+			}
 			av := actionView{ID: string(a.Id), Type: string(a.Type_), Label: svp(a.Label), Done: a.State == portal.ActionStateDone}
 			if av.Label == "" {
 				av.Label = defaultLabel[a.Type_]
@@ -256,6 +264,23 @@ func (d *demo) casePage(w http.ResponseWriter, r *http.Request, s session) {
 		data.Events = append(data.Events, v)
 	}
 	d.render(w, http.StatusOK, "case", d.newPage(s, data.Title, "arenden", data))
+}
+
+// from says whose action made a citizen's event: the logged-in citizen's
+// own, a co-applicant's (another citizen of the case), or, when ME does
+// not know the author, one of the case's citizens. "" for the case
+// system's events.
+func from(ev portal.Event, pnr string) string {
+	switch {
+	case !ev.FromCitizen:
+		return ""
+	case ev.Author == nil:
+		return "från en sökande i ärendet"
+	case string(*ev.Author) == pnr:
+		return "från dig"
+	default:
+		return "från medsökande"
+	}
 }
 
 func formatSize(n int64) string {

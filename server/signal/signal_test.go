@@ -102,3 +102,62 @@ func TestReceiptValidates(t *testing.T) {
 		t.Errorf("the receipt does not validate: %v\n%s", err, doc)
 	}
 }
+
+// TestCompletionDataAsWritten: the content of complete/data reaches the
+// action byte for byte, white space, comments and processing instructions
+// between its elements included; only the declarations each top-level
+// element inherited from the signal's root are added to its start tag.
+// Each complete action gets its own data, none when it has no data element.
+func TestCompletionDataAsWritten(t *testing.T) {
+	const inherited = ` xmlns="http://minaengagemang.se/signal/v1" xmlns:c="http://minaengagemang.se/schema/common/v1"`
+	base := example(t, "signal-complete.xml")
+	start, end := bytes.Index(base, []byte("<data>")), bytes.Index(base, []byte("</data>"))+len("</data>")
+	if start < 0 || end < start {
+		t.Fatal("signal-complete.xml has no complete/data")
+	}
+	// withData puts data (a whole data element, or nothing) in the
+	// example's place and adds the complete actions of more before the
+	// example's action.
+	withData := func(data, more string) []byte {
+		doc := append(append(append([]byte{}, base[:start]...), data...), base[end:]...)
+		return bytes.Replace(doc, []byte("<action>"), []byte(more+"<action>"), 1)
+	}
+	const other = `<action><complete><eServiceId>annan</eServiceId></complete></action>`
+	tests := []struct {
+		name string
+		doc  []byte
+		want []string // per complete action, in order
+	}{
+		{"comments, processing instructions and white space between elements",
+			withData("<data>\n  <!-- före -->\n  <k:a xmlns:k=\"urn:k\">1</k:a>\n\t<?kommun version=\"2\"?>\r\n  <b>två<!-- inne --></b>  <!--efter-->\n</data>", ""),
+			[]string{"\n  <!-- före -->\n  <k:a" + inherited + " xmlns:k=\"urn:k\">1</k:a>\n\t<?kommun version=\"2\"?>\r\n  <b" + inherited + ">två<!-- inne --></b>  <!--efter-->\n"}},
+		{"elements only", withData(`<data><b/><c:sv>x</c:sv></data>`, ""), []string{`<b` + inherited + `/><c:sv` + inherited + `>x</c:sv>`}},
+		{"an empty data element", withData(`<data/>`, ""), []string{""}},
+		{"no data element", withData("", ""), []string{""}},
+		{"a complete action without data before one with data",
+			withData(`<data><b/></data>`, other), []string{"", `<b` + inherited + `/>`}},
+	}
+	d := decoder(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sig, err := d.Decode(tt.doc)
+			if err != nil {
+				t.Fatalf("Decode: %v\n%s", err, tt.doc)
+			}
+			var got []string
+			for _, a := range sig.Event.Actions {
+				if a.Type == me.ActionComplete {
+					got = append(got, a.CompletionData)
+				}
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("%d complete actions; want %d", len(got), len(tt.want))
+			}
+			for i := range got {
+				if got[i] != tt.want[i] {
+					t.Errorf("complete action %d's data:\n%q\nwant\n%q", i+1, got[i], tt.want[i])
+				}
+			}
+		})
+	}
+}
