@@ -110,7 +110,7 @@ func New(cfg Config, st *store.Store, log *logrus.Logger) (*Server, error) {
 		mux.Handle("POST /soap/"+e.name, auth.requireClient(requireRole(e.role, e.name, endpoint)))
 		mux.Handle("GET /soap/"+e.name, serveWSDL(e.name, cfg.PublicURL))
 	}
-	mux.Handle("POST /shs/rs", auth.requireClient(&shsReceiver{
+	mux.Handle("POST /shs/rs", auth.requireSender(&shsReceiver{
 		cfg: cfg.SHS, store: st, log: log, labelSchema: schemas[xsd.SHSLabel], signals: signal.NewDecoder(schemas[xsd.Signal]),
 		organisations: orgs, caseSystems: caseSystems(cfg.Clients), now: cfg.Now, inflight: newByteBudget(cfg.SHS.inflight()),
 	}))

@@ -179,8 +179,11 @@ func (h *shsReceiver) checkLabel(r *http.Request, client me.Client, l shs.Label)
 	if client.OrganisationNumber != from {
 		return shs.Errorf(shs.IllegalSender, "client %q belongs to organisation %s and may not send as %s", client.Name, client.OrganisationNumber, from)
 	}
-	if cert := verifiedCert(r); cert != nil && !certNamesOrganisation(cert, from) && client.CertFingerprint == "" && client.CertSubject == "" {
-		return shs.Errorf(shs.IllegalSender, "the client certificate's serialNumber %q does not name the sender %s", cert.Subject.SerialNumber, from)
+	// Basic credentials beside a certificate configured for no client:
+	// the certificate must be the sending organisation's, whatever else
+	// the client is configured with.
+	if cert := unconfiguredCertFrom(r.Context()); cert != nil && !certNamesOrganisation(cert, from) {
+		return shs.Errorf(shs.IllegalSender, "the client certificate's serialNumber %q does not name the sender %s; send with your organisation's certificate, or have it configured for client %q", cert.Subject.SerialNumber, from, client.Name)
 	}
 	if l.SequenceType == me.SequenceAdm {
 		return nil

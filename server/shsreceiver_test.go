@@ -3,17 +3,21 @@ package server
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/xml"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -383,47 +387,94 @@ func TestConcurrentSenders(t *testing.T) {
 
 var _ = store.DriverSQLite
 
-// TestSenderCertificateMustNameTheSender serves SHS over mutual TLS: the
-// organisation number in the client certificate's serialNumber must be the
-// label's from.
-func TestSenderCertificateMustNameTheSender(t *testing.T) {
-	plain, _ := testServer(t, "sqlite")
-	ca := testpki.NewCA(t)
+// TestSenderCertificateAndBasic sends a signal from orgA over mutual TLS
+// with every combination of client certificate and HTTP Basic credentials
+// (docs/case-systems.md#authentication has the same table). cases-a and
+// cases-b have both a secret and a configured certificate, the case in
+// which the serialNumber check was once skipped: no combination that the
+// docs call IllegalSender may be answered 202.
+func TestSenderCertificateAndBasic(t *testing.T) {
+	ca, foreignCA := testpki.NewCA(t), testpki.NewCA(t)
+	usage := x509.ExtKeyUsageClientAuth
+	certs := map[string]*tls.Certificate{"none": nil}
+	for name, c := range map[string]tls.Certificate{
+		"configured for cases-a":     ca.Issue(t, "arende-a", orgA, usage),
+		"configured for cases-b":     ca.Issue(t, "arende-b", orgB, usage),
+		"unconfigured, names orgA":   ca.Issue(t, "Ärendesystemet", "SE"+orgA+"-0001", usage),
+		"unconfigured, names orgB":   ca.Issue(t, "Ärendesystemet", orgB, usage),
+		"unconfigured, names no org": ca.Issue(t, "Ärendesystemet", "", usage),
+		"from another CA":            foreignCA.Issue(t, "arende-a", orgA, usage),
+	} {
+		certs[name] = &c
+	}
+	fingerprint := func(c *tls.Certificate) string {
+		sum := sha256.Sum256(c.Certificate[0])
+		return hex.EncodeToString(sum[:])
+	}
+	plain, _ := testServer(t, "sqlite", func(s *testSetup) {
+		for i, c := range s.server.Clients {
+			switch c.Name {
+			case "cases-a":
+				s.server.Clients[i].CertFingerprint = fingerprint(certs["configured for cases-a"])
+			case "cases-b":
+				s.server.Clients[i].CertFingerprint = fingerprint(certs["configured for cases-b"])
+			}
+		}
+	})
 	ts := httptest.NewUnstartedServer(plain.Config.Handler)
 	ts.TLS = &tls.Config{ClientCAs: ca.Pool(), ClientAuth: tls.VerifyClientCertIfGiven,
 		Certificates: []tls.Certificate{ca.Issue(t, "localhost", "", x509.ExtKeyUsageServerAuth)}}
+	ts.Config.ErrorLog = log.New(io.Discard, "", 0) // the other CA's handshakes
 	ts.StartTLS()
 	defer ts.Close()
 
-	for _, tt := range []struct {
-		serialNumber string
-		wantStatus   int
-		wantCode     string
-	}{
-		{"SE" + orgA + "-0001", http.StatusAccepted, ""},
-		{orgB, http.StatusBadRequest, "IllegalSender"},
-	} {
-		client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ca.Pool(),
-			Certificates: []tls.Certificate{ca.Issue(t, "Ärendesystemet", tt.serialNumber, x509.ExtKeyUsageClientAuth)}}}}
-		m := shsMessage{signal: exampleSignal(t)}.withDefaults()
-		label := shs.Label{Version: "1.2", TxID: shs.NewID(), CorrID: shs.NewID(), SequenceType: "event",
-			From: &shs.Party{Value: "urn:X-shs:" + orgA, CommonName: "Ärendesystemet"}, To: &shs.Party{Value: "urn:X-shs:" + orgA},
-			Product: shs.Product{Value: m.product}, Datetime: "2026-11-26T10:00:00",
-			Content: shs.Content{ID: shs.NewID(), Data: []shs.DataInfo{{DatapartType: "xml"}}}}
-		body, ct, err := shs.Build(label, []shs.Part{{ContentType: "text/xml", FileName: "signal.xml", Data: m.signal}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		req, _ := http.NewRequest("POST", ts.URL+"/shs/rs", bytes.NewReader(body))
-		req.Header.Set("Content-Type", ct)
-		req.SetBasicAuth("cases-a", pw)
-		resp, err := client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		text := readBody(resp)
-		if resp.StatusCode != tt.wantStatus || resp.Header.Get("X-shs-errorcode") != tt.wantCode {
-			t.Errorf("certificate serialNumber %s: %d %s %q; want %d %s", tt.serialNumber, resp.StatusCode, resp.Header.Get("X-shs-errorcode"), text, tt.wantStatus, tt.wantCode)
+	const (
+		accepted     = "202"
+		unauthorized = "401"
+		illegal      = "400 IllegalSender"
+		noHandshake  = "no TLS connection"
+	)
+	// want[certificate] is the answer to no Basic, cases-a's and cases-b's.
+	want := map[string][3]string{
+		"none":                       {unauthorized, accepted, illegal},
+		"configured for cases-a":     {accepted, accepted, unauthorized},
+		"configured for cases-b":     {illegal, unauthorized, illegal},
+		"unconfigured, names orgA":   {unauthorized, accepted, illegal},
+		"unconfigured, names orgB":   {unauthorized, illegal, illegal},
+		"unconfigured, names no org": {unauthorized, illegal, illegal},
+		"from another CA":            {noHandshake, noHandshake, noHandshake},
+	}
+	for certName, answers := range want {
+		for i, basic := range []string{"", "cases-a", "cases-b"} {
+			t.Run(certName+"/basic "+basic, func(t *testing.T) {
+				cfg := &tls.Config{RootCAs: ca.Pool()}
+				if c := certs[certName]; c != nil {
+					cfg.Certificates = []tls.Certificate{*c}
+				}
+				client := &http.Client{Transport: &http.Transport{TLSClientConfig: cfg}}
+				defer client.CloseIdleConnections()
+				label := shs.Label{Version: "1.2", TxID: shs.NewID(), CorrID: shs.NewID(), TransferType: me.Asynch, SequenceType: me.SequenceEvent,
+					From: &shs.Party{Value: "urn:X-shs:" + orgA, CommonName: "Ärendesystemet"}, To: &shs.Party{Value: "urn:X-shs:" + orgA},
+					Product: shs.Product{Value: "urn:X-shs:" + config.DefaultSHSProduct}, Datetime: "2026-11-26T10:00:00",
+					Content: shs.Content{ID: shs.NewID(), Data: []shs.DataInfo{{DatapartType: "xml"}}}}
+				body, ct, err := shs.Build(label, []shs.Part{{ContentType: "text/xml", FileName: "signal.xml", Data: exampleSignal(t)}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				req, _ := http.NewRequest("POST", ts.URL+"/shs/rs", bytes.NewReader(body))
+				req.Header.Set("Content-Type", ct)
+				if basic != "" {
+					req.SetBasicAuth(basic, pw)
+				}
+				got, text := noHandshake, ""
+				if resp, err := client.Do(req); err == nil {
+					text = readBody(resp)
+					got = strings.TrimSpace(strconv.Itoa(resp.StatusCode) + " " + resp.Header.Get("X-shs-errorcode"))
+				}
+				if got != answers[i] {
+					t.Errorf("answered %s %q; want %s", got, text, answers[i])
+				}
+			})
 		}
 	}
 }
