@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/hex"
 	"fmt"
 	"net"
@@ -63,7 +65,7 @@ type authenticator struct {
 	now      func() time.Time
 }
 
-func newAuthenticator(clients []me.Client, now func() time.Time) *authenticator {
+func newAuthenticator(clients []me.Client, now func() time.Time) (*authenticator, error) {
 	a := &authenticator{
 		byName:        map[string]me.Client{},
 		byFingerprint: map[string]me.Client{},
@@ -78,10 +80,14 @@ func newAuthenticator(clients []me.Client, now func() time.Time) *authenticator 
 			a.byFingerprint[c.CertFingerprint] = c
 		}
 		if c.CertSubject != "" {
-			a.bySubject[c.CertSubject] = c
+			key, err := me.SubjectKey(c.CertSubject)
+			if err != nil {
+				return nil, fmt.Errorf("client %q: cert_subject %q: %w", c.Name, c.CertSubject, err)
+			}
+			a.bySubject[key] = c
 		}
 	}
-	return a
+	return a, nil
 }
 
 // authenticate returns who sent the request, or false with a reason safe
@@ -94,8 +100,10 @@ func (a *authenticator) authenticate(r *http.Request) (identity, string, bool) {
 		sum := sha256.Sum256(cert.Raw)
 		if c, ok := a.byFingerprint[hex.EncodeToString(sum[:])]; ok {
 			byCert = &c
-		} else if c, ok := a.bySubject[cert.Subject.String()]; ok {
-			byCert = &c
+		} else if key, err := me.SubjectKeyOf(cert.RawSubject); err == nil {
+			if c, ok := a.bySubject[key]; ok {
+				byCert = &c
+			}
 		}
 	}
 	if _, _, ok := r.BasicAuth(); !ok {
@@ -103,7 +111,7 @@ func (a *authenticator) authenticate(r *http.Request) (identity, string, bool) {
 		case byCert != nil:
 			return identity{client: *byCert}, "", true
 		case cert != nil:
-			return identity{}, "the client certificate " + cert.Subject.String() + " is not configured for any client", false
+			return identity{}, "the client certificate " + subjectText(cert) + " is not configured for any client", false
 		}
 		return identity{}, "authentication required: present a client certificate or HTTP Basic credentials", false
 	}
@@ -186,7 +194,7 @@ func (a *authenticator) require(unconfiguredCert bool, next http.Handler) http.H
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, reason, ok := a.authenticate(r)
 		if ok && id.unconfiguredCert != nil && !unconfiguredCert {
-			ok, reason = false, "the client certificate "+id.unconfiguredCert.Subject.String()+" is not configured for any client; this service does not take HTTP Basic credentials beside it"
+			ok, reason = false, "the client certificate "+subjectText(id.unconfiguredCert)+" is not configured for any client; this service does not take HTTP Basic credentials beside it"
 		}
 		if !ok {
 			w.Header().Set("WWW-Authenticate", `Basic realm="Mina Engagemang", charset="UTF-8"`)
@@ -204,6 +212,16 @@ func verifiedCert(r *http.Request) *x509.Certificate {
 		return nil
 	}
 	return r.TLS.PeerCertificates[0]
+}
+
+// subjectText is the certificate's subject as openssl -nameopt RFC2253
+// prints it, the last RDN first: text a cert_subject may be copied from.
+func subjectText(cert *x509.Certificate) string {
+	var rdns pkix.RDNSequence
+	if rest, err := asn1.Unmarshal(cert.RawSubject, &rdns); err != nil || len(rest) > 0 {
+		return cert.Subject.String()
+	}
+	return rdns.String()
 }
 
 // requireRole lets through only clients with the role the service serves;

@@ -81,6 +81,10 @@ func New(cfg Config, st *store.Store, log *logrus.Logger) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	auth, err := newAuthenticator(cfg.Clients, cfg.Now)
+	if err != nil {
+		return nil, err
+	}
 	schemas, err := xsd.Load(xsd.Portal, xsd.Catalog, xsd.Etjanst, xsd.SHSLabel, xsd.Signal)
 	if err != nil {
 		return nil, err
@@ -103,7 +107,6 @@ func New(cfg Config, st *store.Store, log *logrus.Logger) (*Server, error) {
 		{"catalog", me.RoleCatalog, xsd.Catalog, catalog.Operations(catalogService{cat})},
 		{"etjanst", me.RoleEService, xsd.Etjanst, etjanst.Operations(etjanstService{store: st, tickets: tickets, now: cfg.Now})},
 	}
-	auth := newAuthenticator(cfg.Clients, cfg.Now)
 	mux := http.NewServeMux()
 	for _, e := range endpoints {
 		endpoint := soap.NewEndpoint(e.name, schemas[e.schema], e.ops, cfg.MaxBodyBytes, cfg.ValidateResponses)
