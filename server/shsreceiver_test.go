@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -12,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -634,5 +636,58 @@ func TestLargeUploadsAreBounded(t *testing.T) {
 	}
 	if resp := postSHS(t, ts, shsMessage{signal: exampleSignal(t)}); resp.StatusCode != http.StatusAccepted {
 		t.Errorf("after the large upload: %d %s", resp.StatusCode, readBody(resp))
+	}
+}
+
+// TestIncompleteUploads: a request whose body stops coming is the
+// sender's problem, not ME's: cut by the server's read timeout it is
+// answered 408 (SHS: with an error code; SOAP: with a fault), broken off
+// it is answered 400, and neither is logged as ME's error.
+func TestIncompleteUploads(t *testing.T) {
+	env := newTestEnv(t, "sqlite")
+	ts := httptest.NewUnstartedServer(env.ts.Config.Handler)
+	ts.Config.ReadTimeout = 300 * time.Millisecond
+	ts.Start()
+	defer ts.Close()
+
+	for _, tt := range []struct {
+		name, path, client, contentType string
+		breakOff                        bool
+		wantStatus                      int
+		want                            string // the X-shs-errorcode, or the fault code
+	}{
+		{"SHS, stalled", "/shs/rs", "cases-a", "message/rfc822", false, http.StatusRequestTimeout, "IllegalMessageStructure"},
+		{"SHS, broken off", "/shs/rs", "cases-a", "message/rfc822", true, http.StatusBadRequest, "IllegalMessageStructure"},
+		{"SOAP, stalled", "/soap/portal", "portal-a", "text/xml; charset=utf-8", false, http.StatusRequestTimeout, "ValidationFailed"},
+		{"SOAP, broken off", "/soap/portal", "portal-a", "text/xml; charset=utf-8", true, http.StatusBadRequest, "ValidationFailed"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			conn, err := net.Dial("tcp", ts.Listener.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			part := bytes.Repeat([]byte("x"), 1000)
+			fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: me\r\nAuthorization: Basic %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n%s",
+				tt.path, base64.StdEncoding.EncodeToString([]byte(tt.client+":"+pw)), tt.contentType, 100*len(part), part)
+			if tt.breakOff {
+				conn.(*net.TCPConn).CloseWrite()
+			}
+			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body := readBody(resp)
+			code := resp.Header.Get("X-shs-errorcode")
+			if strings.HasPrefix(tt.path, "/soap/") {
+				code = regexp.MustCompile(`<code[^>]*>(\w*)</`).FindStringSubmatch(body + "<code></")[1]
+			}
+			if resp.StatusCode != tt.wantStatus || code != tt.want || !strings.Contains(body, "again") {
+				t.Errorf("answered %d %s %q; want %d %s telling to send again", resp.StatusCode, code, body, tt.wantStatus, tt.want)
+			}
+		})
+	}
+	if logs := env.logs.String(); strings.Contains(logs, "level=error") || !strings.Contains(logs, `level=warning msg="shs: the sender's upload did not arrive within ME's read timeout"`) {
+		t.Errorf("an incomplete upload is logged as ME's error, or not as the sender's problem:\n%s", logs)
 	}
 }

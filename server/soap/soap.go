@@ -15,6 +15,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"os"
 	"sort"
 	"strings"
 
@@ -66,7 +67,15 @@ func (e *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			WriteFault(w, r, http.StatusRequestEntityTooLarge, me.Errorf(me.CodeValidationFailed, "the request body exceeds %d bytes", e.maxBody))
 			return
 		}
-		WriteFault(w, r, http.StatusBadRequest, me.Errorf(me.CodeValidationFailed, "reading the request body: %v", err))
+		// The client stopped sending, or was slower than http.read_timeout:
+		// its problem, and the request may simply be sent again.
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			WriteFault(w, r, http.StatusRequestTimeout, me.Errorf(me.CodeValidationFailed,
+				"the request body did not arrive within ME's read timeout (%d of %d bytes came); nothing was changed: send it again", len(body), r.ContentLength))
+			return
+		}
+		WriteFault(w, r, http.StatusBadRequest, me.Errorf(me.CodeValidationFailed,
+			"the request body broke off (%d of %d bytes came: %v); nothing was changed: send it again", len(body), r.ContentLength, err))
 		return
 	}
 	p, err := bodyPayload(body)
