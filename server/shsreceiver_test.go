@@ -662,21 +662,7 @@ func TestIncompleteUploads(t *testing.T) {
 		{"SOAP, broken off", "/soap/portal", "portal-a", "text/xml; charset=utf-8", true, http.StatusBadRequest, "ValidationFailed"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			conn, err := net.Dial("tcp", ts.Listener.Addr().String())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close()
-			part := bytes.Repeat([]byte("x"), 1000)
-			fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: me\r\nAuthorization: Basic %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n%s",
-				tt.path, base64.StdEncoding.EncodeToString([]byte(tt.client+":"+pw)), tt.contentType, 100*len(part), part)
-			if tt.breakOff {
-				conn.(*net.TCPConn).CloseWrite()
-			}
-			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			resp := sendPart(t, ts, tt.path, tt.client, tt.contentType, 100_000, bytes.Repeat([]byte("x"), 1000), tt.breakOff)
 			body := readBody(resp)
 			code := resp.Header.Get("X-shs-errorcode")
 			if strings.HasPrefix(tt.path, "/soap/") {
@@ -689,5 +675,38 @@ func TestIncompleteUploads(t *testing.T) {
 	}
 	if logs := env.logs.String(); strings.Contains(logs, "level=error") || !strings.Contains(logs, `level=warning msg="shs: the sender's upload did not arrive within ME's read timeout"`) {
 		t.Errorf("an incomplete upload is logged as ME's error, or not as the sender's problem:\n%s", logs)
+	}
+}
+
+// sendPart sends a request that declares a body of declared bytes but
+// sends only part of it, then waits (stalls) or closes its side of the
+// connection (breaks off), and returns ME's answer.
+func sendPart(t *testing.T, ts *httptest.Server, path, client, contentType string, declared int, part []byte, breakOff bool) *http.Response {
+	t.Helper()
+	conn, err := net.Dial("tcp", ts.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: me\r\nAuthorization: Basic %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n%s",
+		path, base64.StdEncoding.EncodeToString([]byte(client+":"+pw)), contentType, declared, part)
+	if breakOff {
+		conn.(*net.TCPConn).CloseWrite()
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+// TestDeclaredTooLargeSOAPBody: a SOAP request declaring a body larger
+// than http.max_body_bytes is refused before any of it is read (413), not
+// read until it breaks off.
+func TestDeclaredTooLargeSOAPBody(t *testing.T) {
+	ts, _ := testServer(t, "sqlite")
+	resp := sendPart(t, ts, "/soap/portal", "portal-a", "text/xml; charset=utf-8", 1<<30, nil, true)
+	if body := readBody(resp); resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(body, "ValidationFailed") || !strings.Contains(body, "http.max_body_bytes") {
+		t.Errorf("a declared 1 GB SOAP request: %d %q; want 413 ValidationFailed naming http.max_body_bytes", resp.StatusCode, body)
 	}
 }

@@ -60,6 +60,11 @@ func (e *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		WriteFault(w, r, http.StatusUnsupportedMediaType, &me.Error{Code: me.CodeValidationFailed, Message: msg})
 		return
 	}
+	if r.ContentLength > e.maxBody { // refused before a byte of it is read
+		WriteFault(w, r, http.StatusRequestEntityTooLarge, me.Errorf(me.CodeValidationFailed,
+			"the request body of %d bytes exceeds the %d ME accepts (http.max_body_bytes)", r.ContentLength, e.maxBody))
+		return
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, e.maxBody))
 	if err != nil {
 		var tooLarge *http.MaxBytesError
