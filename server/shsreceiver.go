@@ -354,8 +354,12 @@ func (h *shsReceiver) incomplete(w http.ResponseWriter, r *http.Request, client 
 		WithError(err).Warn("shs: the sender's upload " + what)
 	w.Header().Set("X-shs-errorcode", string(shs.IllegalMessageStructure))
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	came := fmt.Sprint(got)
+	if r.ContentLength >= 0 {
+		came += fmt.Sprintf(" of %d", r.ContentLength)
+	}
 	w.WriteHeader(status)
-	fmt.Fprintf(w, "the message %s (%d of %d bytes came); nothing was stored: send it again, with the same tx.id\n", what, got, r.ContentLength)
+	fmt.Fprintf(w, "the message %s (%s bytes came); nothing was stored: send it again, with the same tx.id\n", what, came)
 }
 
 // fail answers 500 without detail: ME could not store the message, and the

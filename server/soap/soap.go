@@ -74,13 +74,17 @@ func (e *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		// The client stopped sending, or was slower than http.read_timeout:
 		// its problem, and the request may simply be sent again.
+		came := fmt.Sprint(len(body))
+		if r.ContentLength >= 0 {
+			came += fmt.Sprintf(" of %d", r.ContentLength)
+		}
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			WriteFault(w, r, http.StatusRequestTimeout, me.Errorf(me.CodeValidationFailed,
-				"the request body did not arrive within ME's read timeout (%d of %d bytes came); nothing was changed: send it again", len(body), r.ContentLength))
+				"the request body did not arrive within ME's read timeout (%s bytes came); nothing was changed: send it again", came))
 			return
 		}
 		WriteFault(w, r, http.StatusBadRequest, me.Errorf(me.CodeValidationFailed,
-			"the request body broke off (%d of %d bytes came: %v); nothing was changed: send it again", len(body), r.ContentLength, err))
+			"the request body broke off (%s bytes came: %v); nothing was changed: send it again", came, err))
 		return
 	}
 	p, err := bodyPayload(body)
