@@ -34,8 +34,8 @@ type Client struct {
 	OrganisationNumber string
 	Role               Role
 	// Authentication: a certificate (SHA-256 fingerprint of the DER, hex,
-	// or the subject in RFC 2253 form) or a bcrypt hash of an HTTP Basic
-	// secret. At least one is set.
+	// or the subject as RFC 4514 text, matched by SubjectKey) or a bcrypt
+	// hash of an HTTP Basic secret. At least one is set.
 	CertFingerprint string
 	CertSubject     string
 	SecretHash      string

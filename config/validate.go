@@ -118,6 +118,7 @@ func (c *Config) Validate() error {
 	}
 
 	names := map[string]bool{}
+	subjects, fingerprints := map[string]string{}, map[string]string{} // → the first client's key
 	for i, cl := range c.ClientList {
 		key := fmt.Sprintf("clients[%d]", i)
 		switch {
@@ -143,8 +144,20 @@ func (c *Config) Validate() error {
 		if cl.CertFingerprint != "" && !hexPrint.MatchString(normalizeFingerprint(cl.CertFingerprint)) {
 			ve.add(key+".cert_fingerprint", "is not a SHA-256 fingerprint; write 64 hex digits (colons allowed), e.g. from openssl x509 -noout -fingerprint -sha256 -in client.pem")
 		}
-		if cl.CertSubject != "" && !strings.Contains(cl.CertSubject, "=") {
-			ve.add(key+".cert_subject", "%q is not an RFC 2253 subject; write e.g. \"CN=portal.example.se,O=Exempels kommun,C=SE\"", cl.CertSubject)
+		if cl.CertSubject != "" {
+			if subject, err := me.SubjectKey(cl.CertSubject); err != nil {
+				ve.add(key+".cert_subject", "%q is not an RFC 4514 subject: %v. Copy it from openssl x509 -noout -subject -nameopt RFC2253 -in client.crt, e.g. \"CN=portal.example.se,O=Exempels kommun,C=SE\"", cl.CertSubject, err)
+			} else if other, ok := subjects[subject]; ok {
+				ve.add(key+".cert_subject", "is the subject of %s too (the order of the attributes, and their case, do not matter); a certificate identifies one client", other)
+			} else {
+				subjects[subject] = key
+			}
+		}
+		if fp := normalizeFingerprint(cl.CertFingerprint); fp != "" {
+			if other, ok := fingerprints[fp]; ok {
+				ve.add(key+".cert_fingerprint", "is the fingerprint of %s too; a certificate identifies one client", other)
+			}
+			fingerprints[fp] = key
 		}
 		if cl.Role == string(me.RoleEService) && len(cl.EServices) == 0 {
 			ve.add(key+".eservices", "is empty; list the ids of the e-services this client is (see eservices[].id): it redeems tickets for those only")

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/hex"
 	"fmt"
 	"net"
@@ -18,21 +20,39 @@ import (
 	"github.com/minaengagemang/me/server/soap"
 )
 
-type clientKey struct{}
+type identityKey struct{}
 
-func withClient(ctx context.Context, c me.Client) context.Context {
-	return context.WithValue(ctx, clientKey{}, c)
+// identity is who sent a request, and how ME knows.
+type identity struct {
+	client me.Client
+	// unconfiguredCert is a verified client certificate configured for no
+	// client that came with the Basic credentials of client. Only the SHS
+	// receiver lets such a request in, and only from the organisation the
+	// certificate names (see shsReceiver.checkLabel).
+	unconfiguredCert *x509.Certificate
+}
+
+func withIdentity(ctx context.Context, id identity) context.Context {
+	return context.WithValue(ctx, identityKey{}, id)
 }
 
 // clientFrom returns the authenticated client of a request.
 func clientFrom(ctx context.Context) (me.Client, bool) {
-	c, ok := ctx.Value(clientKey{}).(me.Client)
-	return c, ok
+	id, ok := ctx.Value(identityKey{}).(identity)
+	return id.client, ok
 }
 
-// authenticator identifies the system client behind a request: by its TLS
-// client certificate when it presents one that the configured CA verified,
-// else by HTTP Basic (client name and secret).
+// unconfiguredCertFrom returns the verified certificate configured for no
+// client that came with the request's Basic credentials, or nil.
+func unconfiguredCertFrom(ctx context.Context) *x509.Certificate {
+	id, _ := ctx.Value(identityKey{}).(identity)
+	return id.unconfiguredCert
+}
+
+// authenticator identifies the system client behind a request by its TLS
+// client certificate, when it presents one that the configured CA verified,
+// and by HTTP Basic (client name and secret). Credentials that come must
+// all be right and name one client.
 type authenticator struct {
 	byName        map[string]me.Client
 	byFingerprint map[string]me.Client
@@ -45,7 +65,7 @@ type authenticator struct {
 	now      func() time.Time
 }
 
-func newAuthenticator(clients []me.Client, now func() time.Time) *authenticator {
+func newAuthenticator(clients []me.Client, now func() time.Time) (*authenticator, error) {
 	a := &authenticator{
 		byName:        map[string]me.Client{},
 		byFingerprint: map[string]me.Client{},
@@ -60,33 +80,56 @@ func newAuthenticator(clients []me.Client, now func() time.Time) *authenticator 
 			a.byFingerprint[c.CertFingerprint] = c
 		}
 		if c.CertSubject != "" {
-			a.bySubject[c.CertSubject] = c
+			key, err := me.SubjectKey(c.CertSubject)
+			if err != nil {
+				return nil, fmt.Errorf("client %q: cert_subject %q: %w", c.Name, c.CertSubject, err)
+			}
+			a.bySubject[key] = c
 		}
 	}
-	return a
+	return a, nil
 }
 
-// authenticate returns the client, or false with a reason safe to show.
-func (a *authenticator) authenticate(r *http.Request) (me.Client, string, bool) {
-	if cert := verifiedCert(r); cert != nil {
+// authenticate returns who sent the request, or false with a reason safe
+// to show. An identity with an unconfiguredCert is the caller's to accept
+// or refuse.
+func (a *authenticator) authenticate(r *http.Request) (identity, string, bool) {
+	cert := verifiedCert(r)
+	var byCert *me.Client
+	if cert != nil {
 		sum := sha256.Sum256(cert.Raw)
 		if c, ok := a.byFingerprint[hex.EncodeToString(sum[:])]; ok {
-			return c, "", true
-		}
-		if c, ok := a.bySubject[cert.Subject.String()]; ok {
-			return c, "", true
-		}
-		// A verified certificate no client is configured with: the client
-		// may still name itself by Basic (the SHS receiver then checks the
-		// certificate's organisation number against the sender).
-		if _, _, ok := r.BasicAuth(); !ok {
-			return me.Client{}, "the client certificate " + cert.Subject.String() + " is not configured for any client", false
+			byCert = &c
+		} else if key, err := me.SubjectKeyOf(cert.RawSubject); err == nil {
+			if c, ok := a.bySubject[key]; ok {
+				byCert = &c
+			}
 		}
 	}
-	name, secret, ok := r.BasicAuth()
-	if !ok {
-		return me.Client{}, "authentication required: present a client certificate or HTTP Basic credentials", false
+	if _, _, ok := r.BasicAuth(); !ok {
+		switch {
+		case byCert != nil:
+			return identity{client: *byCert}, "", true
+		case cert != nil:
+			return identity{}, "the client certificate " + subjectText(cert) + " is not configured for any client", false
+		}
+		return identity{}, "authentication required: present a client certificate or HTTP Basic credentials", false
 	}
+	c, reason, ok := a.basic(r)
+	switch {
+	case !ok:
+		return identity{}, reason, false
+	case byCert != nil && byCert.Name != c.Name:
+		return identity{}, fmt.Sprintf("the client certificate is client %q's, the HTTP Basic credentials client %q's; send one client's credentials", byCert.Name, c.Name), false
+	case byCert == nil && cert != nil:
+		return identity{client: c, unconfiguredCert: cert}, "", true
+	}
+	return identity{client: c}, "", true
+}
+
+// basic checks the request's HTTP Basic credentials.
+func (a *authenticator) basic(r *http.Request) (me.Client, string, bool) {
+	name, secret, _ := r.BasicAuth()
 	c, known := a.byName[name]
 	if !known || c.SecretHash == "" {
 		// Spend the same time as for a wrong secret, so that timing does
@@ -132,16 +175,34 @@ func (a *authenticator) remember(name, secret, hash string) {
 }
 
 // requireClient authenticates every request it passes on; others get 401.
+// A verified certificate configured for no client gets 401 too, Basic
+// credentials or not: the SOAP services know a client's certificate only
+// by its configuration.
 func (a *authenticator) requireClient(next http.Handler) http.Handler {
+	return a.require(false, next)
+}
+
+// requireSender is requireClient for the SHS receiver, which also lets in
+// Basic credentials that come with a verified certificate configured for
+// no client, as SHS organisation certificates do: the receiver then
+// requires the certificate to name the sending organisation.
+func (a *authenticator) requireSender(next http.Handler) http.Handler {
+	return a.require(true, next)
+}
+
+func (a *authenticator) require(unconfiguredCert bool, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, reason, ok := a.authenticate(r)
+		id, reason, ok := a.authenticate(r)
+		if ok && id.unconfiguredCert != nil && !unconfiguredCert {
+			ok, reason = false, "the client certificate "+subjectText(id.unconfiguredCert)+" is not configured for any client; this service does not take HTTP Basic credentials beside it"
+		}
 		if !ok {
 			w.Header().Set("WWW-Authenticate", `Basic realm="Mina Engagemang", charset="UTF-8"`)
 			http.Error(w, reason, http.StatusUnauthorized)
 			return
 		}
-		requestlog.From(r.Context()).Client = c.Name
-		next.ServeHTTP(w, r.WithContext(withClient(r.Context(), c)))
+		requestlog.From(r.Context()).Client = id.client.Name
+		next.ServeHTTP(w, r.WithContext(withIdentity(r.Context(), id)))
 	})
 }
 
@@ -151,6 +212,16 @@ func verifiedCert(r *http.Request) *x509.Certificate {
 		return nil
 	}
 	return r.TLS.PeerCertificates[0]
+}
+
+// subjectText is the certificate's subject as openssl -nameopt RFC2253
+// prints it, the last RDN first: text a cert_subject may be copied from.
+func subjectText(cert *x509.Certificate) string {
+	var rdns pkix.RDNSequence
+	if rest, err := asn1.Unmarshal(cert.RawSubject, &rdns); err != nil || len(rest) > 0 {
+		return cert.Subject.String()
+	}
+	return rdns.String()
 }
 
 // requireRole lets through only clients with the role the service serves;

@@ -81,6 +81,10 @@ func New(cfg Config, st *store.Store, log *logrus.Logger) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	auth, err := newAuthenticator(cfg.Clients, cfg.Now)
+	if err != nil {
+		return nil, err
+	}
 	schemas, err := xsd.Load(xsd.Portal, xsd.Catalog, xsd.Etjanst, xsd.SHSLabel, xsd.Signal)
 	if err != nil {
 		return nil, err
@@ -103,14 +107,13 @@ func New(cfg Config, st *store.Store, log *logrus.Logger) (*Server, error) {
 		{"catalog", me.RoleCatalog, xsd.Catalog, catalog.Operations(catalogService{cat})},
 		{"etjanst", me.RoleEService, xsd.Etjanst, etjanst.Operations(etjanstService{store: st, tickets: tickets, now: cfg.Now})},
 	}
-	auth := newAuthenticator(cfg.Clients, cfg.Now)
 	mux := http.NewServeMux()
 	for _, e := range endpoints {
 		endpoint := soap.NewEndpoint(e.name, schemas[e.schema], e.ops, cfg.MaxBodyBytes, cfg.ValidateResponses)
 		mux.Handle("POST /soap/"+e.name, auth.requireClient(requireRole(e.role, e.name, endpoint)))
 		mux.Handle("GET /soap/"+e.name, serveWSDL(e.name, cfg.PublicURL))
 	}
-	mux.Handle("POST /shs/rs", auth.requireClient(&shsReceiver{
+	mux.Handle("POST /shs/rs", auth.requireSender(&shsReceiver{
 		cfg: cfg.SHS, store: st, log: log, labelSchema: schemas[xsd.SHSLabel], signals: signal.NewDecoder(schemas[xsd.Signal]),
 		organisations: orgs, caseSystems: caseSystems(cfg.Clients), now: cfg.Now, inflight: newByteBudget(cfg.SHS.inflight()),
 	}))

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -76,9 +77,7 @@ func (h *shsReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				"the message exceeds %d bytes, the largest this ME accepts (shs.max_message_bytes)", h.cfg.MaxMessageBytes))
 			return
 		}
-		// The sender stopped sending or was too slow: nothing is wrong with
-		// the message itself, so it may try again.
-		h.fail(w, r, fmt.Errorf("reading the message: %w", err))
+		h.incomplete(w, r, client, int64(len(body)), err)
 		return
 	}
 	if client.Role != me.RoleCaseSystem {
@@ -179,8 +178,11 @@ func (h *shsReceiver) checkLabel(r *http.Request, client me.Client, l shs.Label)
 	if client.OrganisationNumber != from {
 		return shs.Errorf(shs.IllegalSender, "client %q belongs to organisation %s and may not send as %s", client.Name, client.OrganisationNumber, from)
 	}
-	if cert := verifiedCert(r); cert != nil && !certNamesOrganisation(cert, from) && client.CertFingerprint == "" && client.CertSubject == "" {
-		return shs.Errorf(shs.IllegalSender, "the client certificate's serialNumber %q does not name the sender %s", cert.Subject.SerialNumber, from)
+	// Basic credentials beside a certificate configured for no client:
+	// the certificate must be the sending organisation's, whatever else
+	// the client is configured with.
+	if cert := unconfiguredCertFrom(r.Context()); cert != nil && !certNamesOrganisation(cert, from) {
+		return shs.Errorf(shs.IllegalSender, "the client certificate's serialNumber %q does not name the sender %s; send with your organisation's certificate, or have it configured for client %q", cert.Subject.SerialNumber, from, client.Name)
 	}
 	if l.SequenceType == me.SequenceAdm {
 		return nil
@@ -334,6 +336,30 @@ func (h *shsReceiver) reject(ctx context.Context, w http.ResponseWriter, receive
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(http.StatusBadRequest)
 	fmt.Fprintln(w, se.Text)
+}
+
+// incomplete answers a message that did not arrive in full because the
+// sender was slower than the server's read timeout (408) or broke the
+// upload off (400; it hears nothing). That is the sender's problem, not
+// ME's, and nothing that arrived is a message to keep: it is logged as a
+// warning and the sender is told to send the message again.
+func (h *shsReceiver) incomplete(w http.ResponseWriter, r *http.Request, client me.Client, got int64, err error) {
+	status, what := http.StatusBadRequest, "broke off"
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		status, what = http.StatusRequestTimeout, "did not arrive within ME's read timeout"
+	}
+	info := requestlog.From(r.Context())
+	info.Fault = string(shs.IllegalMessageStructure)
+	h.log.WithFields(logrus.Fields{"client": client.Name, "bytes": got, "content_length": r.ContentLength, "request_id": info.ID}).
+		WithError(err).Warn("shs: the sender's upload " + what)
+	w.Header().Set("X-shs-errorcode", string(shs.IllegalMessageStructure))
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	came := fmt.Sprint(got)
+	if r.ContentLength >= 0 {
+		came += fmt.Sprintf(" of %d", r.ContentLength)
+	}
+	w.WriteHeader(status)
+	fmt.Fprintf(w, "the message %s (%s bytes came); nothing was stored: send it again, with the same tx.id\n", what, came)
 }
 
 // fail answers 500 without detail: ME could not store the message, and the

@@ -1,19 +1,25 @@
 package server
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/xml"
 	"fmt"
 	"io"
+	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -383,47 +389,94 @@ func TestConcurrentSenders(t *testing.T) {
 
 var _ = store.DriverSQLite
 
-// TestSenderCertificateMustNameTheSender serves SHS over mutual TLS: the
-// organisation number in the client certificate's serialNumber must be the
-// label's from.
-func TestSenderCertificateMustNameTheSender(t *testing.T) {
-	plain, _ := testServer(t, "sqlite")
-	ca := testpki.NewCA(t)
+// TestSenderCertificateAndBasic sends a signal from orgA over mutual TLS
+// with every combination of client certificate and HTTP Basic credentials
+// (docs/case-systems.md#authentication has the same table). cases-a and
+// cases-b have both a secret and a configured certificate, the case in
+// which the serialNumber check was once skipped: no combination that the
+// docs call IllegalSender may be answered 202.
+func TestSenderCertificateAndBasic(t *testing.T) {
+	ca, foreignCA := testpki.NewCA(t), testpki.NewCA(t)
+	usage := x509.ExtKeyUsageClientAuth
+	certs := map[string]*tls.Certificate{"none": nil}
+	for name, c := range map[string]tls.Certificate{
+		"configured for cases-a":     ca.Issue(t, "arende-a", orgA, usage),
+		"configured for cases-b":     ca.Issue(t, "arende-b", orgB, usage),
+		"unconfigured, names orgA":   ca.Issue(t, "Ärendesystemet", "SE"+orgA+"-0001", usage),
+		"unconfigured, names orgB":   ca.Issue(t, "Ärendesystemet", orgB, usage),
+		"unconfigured, names no org": ca.Issue(t, "Ärendesystemet", "", usage),
+		"from another CA":            foreignCA.Issue(t, "arende-a", orgA, usage),
+	} {
+		certs[name] = &c
+	}
+	fingerprint := func(c *tls.Certificate) string {
+		sum := sha256.Sum256(c.Certificate[0])
+		return hex.EncodeToString(sum[:])
+	}
+	plain, _ := testServer(t, "sqlite", func(s *testSetup) {
+		for i, c := range s.server.Clients {
+			switch c.Name {
+			case "cases-a":
+				s.server.Clients[i].CertFingerprint = fingerprint(certs["configured for cases-a"])
+			case "cases-b": // its subject in the certificate's order, not openssl's
+				s.server.Clients[i].CertSubject = "cn=arende-b,serialNumber=" + orgB
+			}
+		}
+	})
 	ts := httptest.NewUnstartedServer(plain.Config.Handler)
 	ts.TLS = &tls.Config{ClientCAs: ca.Pool(), ClientAuth: tls.VerifyClientCertIfGiven,
 		Certificates: []tls.Certificate{ca.Issue(t, "localhost", "", x509.ExtKeyUsageServerAuth)}}
+	ts.Config.ErrorLog = log.New(io.Discard, "", 0) // the other CA's handshakes
 	ts.StartTLS()
 	defer ts.Close()
 
-	for _, tt := range []struct {
-		serialNumber string
-		wantStatus   int
-		wantCode     string
-	}{
-		{"SE" + orgA + "-0001", http.StatusAccepted, ""},
-		{orgB, http.StatusBadRequest, "IllegalSender"},
-	} {
-		client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ca.Pool(),
-			Certificates: []tls.Certificate{ca.Issue(t, "Ärendesystemet", tt.serialNumber, x509.ExtKeyUsageClientAuth)}}}}
-		m := shsMessage{signal: exampleSignal(t)}.withDefaults()
-		label := shs.Label{Version: "1.2", TxID: shs.NewID(), CorrID: shs.NewID(), SequenceType: "event",
-			From: &shs.Party{Value: "urn:X-shs:" + orgA, CommonName: "Ärendesystemet"}, To: &shs.Party{Value: "urn:X-shs:" + orgA},
-			Product: shs.Product{Value: m.product}, Datetime: "2026-11-26T10:00:00",
-			Content: shs.Content{ID: shs.NewID(), Data: []shs.DataInfo{{DatapartType: "xml"}}}}
-		body, ct, err := shs.Build(label, []shs.Part{{ContentType: "text/xml", FileName: "signal.xml", Data: m.signal}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		req, _ := http.NewRequest("POST", ts.URL+"/shs/rs", bytes.NewReader(body))
-		req.Header.Set("Content-Type", ct)
-		req.SetBasicAuth("cases-a", pw)
-		resp, err := client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		text := readBody(resp)
-		if resp.StatusCode != tt.wantStatus || resp.Header.Get("X-shs-errorcode") != tt.wantCode {
-			t.Errorf("certificate serialNumber %s: %d %s %q; want %d %s", tt.serialNumber, resp.StatusCode, resp.Header.Get("X-shs-errorcode"), text, tt.wantStatus, tt.wantCode)
+	const (
+		accepted     = "202"
+		unauthorized = "401"
+		illegal      = "400 IllegalSender"
+		noHandshake  = "no TLS connection"
+	)
+	// want[certificate] is the answer to no Basic, cases-a's and cases-b's.
+	want := map[string][3]string{
+		"none":                       {unauthorized, accepted, illegal},
+		"configured for cases-a":     {accepted, accepted, unauthorized},
+		"configured for cases-b":     {illegal, unauthorized, illegal},
+		"unconfigured, names orgA":   {unauthorized, accepted, illegal},
+		"unconfigured, names orgB":   {unauthorized, illegal, illegal},
+		"unconfigured, names no org": {unauthorized, illegal, illegal},
+		"from another CA":            {noHandshake, noHandshake, noHandshake},
+	}
+	for certName, answers := range want {
+		for i, basic := range []string{"", "cases-a", "cases-b"} {
+			t.Run(certName+"/basic "+basic, func(t *testing.T) {
+				cfg := &tls.Config{RootCAs: ca.Pool()}
+				if c := certs[certName]; c != nil {
+					cfg.Certificates = []tls.Certificate{*c}
+				}
+				client := &http.Client{Transport: &http.Transport{TLSClientConfig: cfg}}
+				defer client.CloseIdleConnections()
+				label := shs.Label{Version: "1.2", TxID: shs.NewID(), CorrID: shs.NewID(), TransferType: me.Asynch, SequenceType: me.SequenceEvent,
+					From: &shs.Party{Value: "urn:X-shs:" + orgA, CommonName: "Ärendesystemet"}, To: &shs.Party{Value: "urn:X-shs:" + orgA},
+					Product: shs.Product{Value: "urn:X-shs:" + config.DefaultSHSProduct}, Datetime: "2026-11-26T10:00:00",
+					Content: shs.Content{ID: shs.NewID(), Data: []shs.DataInfo{{DatapartType: "xml"}}}}
+				body, ct, err := shs.Build(label, []shs.Part{{ContentType: "text/xml", FileName: "signal.xml", Data: exampleSignal(t)}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				req, _ := http.NewRequest("POST", ts.URL+"/shs/rs", bytes.NewReader(body))
+				req.Header.Set("Content-Type", ct)
+				if basic != "" {
+					req.SetBasicAuth(basic, pw)
+				}
+				got, text := noHandshake, ""
+				if resp, err := client.Do(req); err == nil {
+					text = readBody(resp)
+					got = strings.TrimSpace(strconv.Itoa(resp.StatusCode) + " " + resp.Header.Get("X-shs-errorcode"))
+				}
+				if got != answers[i] {
+					t.Errorf("answered %s %q; want %s", got, text, answers[i])
+				}
+			})
 		}
 	}
 }
@@ -583,5 +636,77 @@ func TestLargeUploadsAreBounded(t *testing.T) {
 	}
 	if resp := postSHS(t, ts, shsMessage{signal: exampleSignal(t)}); resp.StatusCode != http.StatusAccepted {
 		t.Errorf("after the large upload: %d %s", resp.StatusCode, readBody(resp))
+	}
+}
+
+// TestIncompleteUploads: a request whose body stops coming is the
+// sender's problem, not ME's: cut by the server's read timeout it is
+// answered 408 (SHS: with an error code; SOAP: with a fault), broken off
+// it is answered 400, and neither is logged as ME's error.
+func TestIncompleteUploads(t *testing.T) {
+	env := newTestEnv(t, "sqlite")
+	ts := httptest.NewUnstartedServer(env.ts.Config.Handler)
+	ts.Config.ReadTimeout = 300 * time.Millisecond
+	ts.Start()
+	defer ts.Close()
+
+	for _, tt := range []struct {
+		name, path, client, contentType string
+		breakOff                        bool
+		wantStatus                      int
+		want                            string // the X-shs-errorcode, or the fault code
+	}{
+		{"SHS, stalled", "/shs/rs", "cases-a", "message/rfc822", false, http.StatusRequestTimeout, "IllegalMessageStructure"},
+		{"SHS, broken off", "/shs/rs", "cases-a", "message/rfc822", true, http.StatusBadRequest, "IllegalMessageStructure"},
+		{"SOAP, stalled", "/soap/portal", "portal-a", "text/xml; charset=utf-8", false, http.StatusRequestTimeout, "ValidationFailed"},
+		{"SOAP, broken off", "/soap/portal", "portal-a", "text/xml; charset=utf-8", true, http.StatusBadRequest, "ValidationFailed"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := sendPart(t, ts, tt.path, tt.client, tt.contentType, 100_000, bytes.Repeat([]byte("x"), 1000), tt.breakOff)
+			body := readBody(resp)
+			code := resp.Header.Get("X-shs-errorcode")
+			if strings.HasPrefix(tt.path, "/soap/") {
+				code = regexp.MustCompile(`<code[^>]*>(\w*)</`).FindStringSubmatch(body + "<code></")[1]
+			}
+			if resp.StatusCode != tt.wantStatus || code != tt.want || !strings.Contains(body, "again") {
+				t.Errorf("answered %d %s %q; want %d %s telling to send again", resp.StatusCode, code, body, tt.wantStatus, tt.want)
+			}
+		})
+	}
+	if logs := env.logs.String(); strings.Contains(logs, "level=error") || !strings.Contains(logs, `level=warning msg="shs: the sender's upload did not arrive within ME's read timeout"`) {
+		t.Errorf("an incomplete upload is logged as ME's error, or not as the sender's problem:\n%s", logs)
+	}
+}
+
+// sendPart sends a request that declares a body of declared bytes but
+// sends only part of it, then waits (stalls) or closes its side of the
+// connection (breaks off), and returns ME's answer.
+func sendPart(t *testing.T, ts *httptest.Server, path, client, contentType string, declared int, part []byte, breakOff bool) *http.Response {
+	t.Helper()
+	conn, err := net.Dial("tcp", ts.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: me\r\nAuthorization: Basic %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n%s",
+		path, base64.StdEncoding.EncodeToString([]byte(client+":"+pw)), contentType, declared, part)
+	if breakOff {
+		conn.(*net.TCPConn).CloseWrite()
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+// TestDeclaredTooLargeSOAPBody: a SOAP request declaring a body larger
+// than http.max_body_bytes is refused before any of it is read (413), not
+// read until it breaks off.
+func TestDeclaredTooLargeSOAPBody(t *testing.T) {
+	ts, _ := testServer(t, "sqlite")
+	resp := sendPart(t, ts, "/soap/portal", "portal-a", "text/xml; charset=utf-8", 1<<30, nil, true)
+	if body := readBody(resp); resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(body, "ValidationFailed") || !strings.Contains(body, "http.max_body_bytes") {
+		t.Errorf("a declared 1 GB SOAP request: %d %q; want 413 ValidationFailed naming http.max_body_bytes", resp.StatusCode, body)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"os"
 	"sort"
 	"strings"
 
@@ -60,6 +61,11 @@ func (e *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		WriteFault(w, r, http.StatusUnsupportedMediaType, &me.Error{Code: me.CodeValidationFailed, Message: msg})
 		return
 	}
+	if r.ContentLength > e.maxBody { // refused before a byte of it is read
+		WriteFault(w, r, http.StatusRequestEntityTooLarge, me.Errorf(me.CodeValidationFailed,
+			"the request body of %d bytes exceeds the %d ME accepts (http.max_body_bytes)", r.ContentLength, e.maxBody))
+		return
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, e.maxBody))
 	if err != nil {
 		var tooLarge *http.MaxBytesError
@@ -67,7 +73,19 @@ func (e *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			WriteFault(w, r, http.StatusRequestEntityTooLarge, me.Errorf(me.CodeValidationFailed, "the request body exceeds %d bytes", e.maxBody))
 			return
 		}
-		WriteFault(w, r, http.StatusBadRequest, me.Errorf(me.CodeValidationFailed, "reading the request body: %v", err))
+		// The client stopped sending, or was slower than http.read_timeout:
+		// its problem, and the request may simply be sent again.
+		came := fmt.Sprint(len(body))
+		if r.ContentLength >= 0 {
+			came += fmt.Sprintf(" of %d", r.ContentLength)
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			WriteFault(w, r, http.StatusRequestTimeout, me.Errorf(me.CodeValidationFailed,
+				"the request body did not arrive within ME's read timeout (%s bytes came); nothing was changed: send it again", came))
+			return
+		}
+		WriteFault(w, r, http.StatusBadRequest, me.Errorf(me.CodeValidationFailed,
+			"the request body broke off (%s bytes came: %v); nothing was changed: send it again", came, err))
 		return
 	}
 	if body, err = toUTF8(body, params["charset"]); err != nil {

@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/pem"
 	"math/big"
 	"net"
@@ -56,15 +57,30 @@ func (ca *CA) Pool() *x509.CertPool {
 // organisation certificates carry it).
 func (ca *CA) Issue(t testing.TB, commonName, serialNumber string, usage x509.ExtKeyUsage) tls.Certificate {
 	t.Helper()
+	return ca.issue(t, &x509.Certificate{Subject: pkix.Name{CommonName: commonName, SerialNumber: serialNumber}}, usage)
+}
+
+// IssueSubject makes a certificate whose subject is exactly rdns, in its
+// order, as a CA may write it (Go's pkix.Name has an order of its own).
+func (ca *CA) IssueSubject(t testing.TB, rdns pkix.RDNSequence, usage x509.ExtKeyUsage) tls.Certificate {
+	t.Helper()
+	raw, err := asn1.Marshal(rdns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ca.issue(t, &x509.Certificate{RawSubject: raw}, usage)
+}
+
+func (ca *CA) issue(t testing.TB, tmpl *x509.Certificate, usage x509.ExtKeyUsage) tls.Certificate {
+	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
-	tmpl := &x509.Certificate{SerialNumber: serial, Subject: pkix.Name{CommonName: commonName, SerialNumber: serialNumber},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{usage},
-		DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}}
+	tmpl.SerialNumber, _ = rand.Int(rand.Reader, big.NewInt(1<<62))
+	tmpl.NotBefore, tmpl.NotAfter = time.Now().Add(-time.Hour), time.Now().Add(time.Hour)
+	tmpl.KeyUsage, tmpl.ExtKeyUsage = x509.KeyUsageDigitalSignature, []x509.ExtKeyUsage{usage}
+	tmpl.DNSNames, tmpl.IPAddresses = []string{"localhost"}, []net.IP{net.ParseIP("127.0.0.1")}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, &key.PublicKey, ca.key)
 	if err != nil {
 		t.Fatal(err)
