@@ -204,6 +204,11 @@ type Organisation struct {
 	Number    string `mapstructure:"number"`
 	Name      string `mapstructure:"name"`
 	PortalURL string `mapstructure:"portal_url"`
+	// SMSSender and EmailFromName sign what ME sends for the organisation:
+	// the SMS sender and the display name before smtp.from's address.
+	// Empty: sms.sender and smtp.from's own name.
+	SMSSender     string `mapstructure:"sms_sender"`
+	EmailFromName string `mapstructure:"email_from_name"`
 }
 
 // Client is a system client entry.

@@ -74,6 +74,12 @@ func TestValidConfigIsValid(t *testing.T) {
 	if err := validConfig().Validate(); err != nil {
 		t.Fatal(err)
 	}
+	c := validConfig()
+	c.OrganisationList[0].SMSSender, c.OrganisationList[0].EmailFromName = "Demokommun", "Demo kommun"
+	c.OrganisationList[1].SMSSender = "+46701234567"
+	if err := c.Validate(); err != nil {
+		t.Fatalf("organisations' own senders: %v", err)
+	}
 	if err := Default().Validate(); err != nil {
 		t.Fatalf("defaults: %v", err)
 	}
@@ -135,6 +141,15 @@ func TestValidate(t *testing.T) {
 		{"org number duplicate", func(c *Config) { c.OrganisationList[1].Number = "2120009994" }, "organisations[1].number", "declared twice"},
 		{"org name empty", func(c *Config) { c.OrganisationList[0].Name = "" }, "organisations[0].name", "is empty"},
 		{"org portal_url", func(c *Config) { c.OrganisationList[0].PortalURL = "ftp://x/" }, "organisations[0].portal_url", "absolute http(s) URL"},
+		{"org sms_sender too long", func(c *Config) { c.OrganisationList[0].SMSSender = "Demokommunen" }, "organisations[0].sms_sender", "at most 11"},
+		{"org sms_sender symbols", func(c *Config) { c.OrganisationList[1].SMSSender = "Exempel&Co" }, "organisations[1].sms_sender", "only letters, digits"},
+		{"org sms_sender digit first", func(c *Config) { c.OrganisationList[1].SMSSender = "1177" }, "organisations[1].sms_sender", "start with a letter"},
+		{"org sms_sender bad number", func(c *Config) { c.OrganisationList[1].SMSSender = "+46-70" }, "organisations[1].sms_sender", "international format"},
+		{"org email_from_name line break", func(c *Config) { c.OrganisationList[0].EmailFromName = "Demo\nBcc: x@y.se" }, "organisations[0].email_from_name", "control character"},
+		{"org email_from_name blank", func(c *Config) { c.OrganisationList[0].EmailFromName = "  " }, "organisations[0].email_from_name", "is blank"},
+		{"sms.sender as the gateways refuse it", func(c *Config) {
+			c.SMSGateway = SMSGateway{Provider: "46elks", Username: "u", Password: "p", Sender: "Kom&mun", Timeout: time.Second}
+		}, "sms.sender", "only letters, digits"},
 		// clients
 		{"client name empty", func(c *Config) { c.ClientList[1].Name = "" }, "clients[1].name", "is empty"},
 		{"client name duplicate", func(c *Config) { c.ClientList[2].Name = "portal" }, "clients[2].name", `"portal" is used by another client`},
