@@ -432,6 +432,79 @@ eservices:
 	})
 }
 
+// TestLoadReportsEveryProblemAtOnce: problems of every stage (unknown
+// keys, values that do not decode, invalid values, checks across keys)
+// come in one error, each at its line, under one header.
+func TestLoadReportsEveryProblemAtOnce(t *testing.T) {
+	tests := []struct {
+		name string
+		yaml string
+		env  map[string]string
+		want []string // the problems, in order, as printed
+	}{
+		{"a misspelt key, a bad duration and an invalid level", `
+http:
+  adr: 127.0.0.1:8080
+  read_timeout: 30
+log:
+  level: 5
+`, nil, []string{
+			`line 3: http.adr: unknown key`,
+			`line 4: http.read_timeout: 30 has no unit`,
+			`line 6: log.level: "5" is not one of debug, info, warn, error`,
+		}},
+		{"a key that fails to decode keeps its default for the checks across keys", `
+shs:
+  max_message_bytes: lots
+  max_attachment_bytes: 2048
+`, nil, []string{
+			`line 3: shs.max_message_bytes: `,
+		}},
+		{"a missing key is shown at its entry; a value from the environment names it", `
+organisations:
+  - number: "212000-9994"
+    name: Demo
+clients:
+  - name: a
+    organisation: "212000-9994"
+    role: etjanst
+    cert_subject: CN=a
+`, map[string]string{"ME_LOG_FORMAT": "xml"}, []string{
+			`line 6: clients[0].eservices: is empty`,
+			`log.format: "xml" is not one of auto, text, json (set by ME_LOG_FORMAT)`,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clearEnv(t)
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			path := writeFile(t, "me.yaml", tt.yaml)
+			_, err := Load(path)
+			if err == nil {
+				t.Fatal("Load accepted the file")
+			}
+			ps := problems(t, err)
+			if len(ps) != len(tt.want) {
+				t.Fatalf("%d problems; want %d:\n%v", len(ps), len(tt.want), err)
+			}
+			for i, p := range ps {
+				if !strings.HasPrefix(p.Error(), tt.want[i]) && p.Error() != tt.want[i] {
+					t.Errorf("problem %d is %q; want %q…", i, p.Error(), tt.want[i])
+				}
+			}
+			header := fmt.Sprintf("config %s: %d problems:", path, len(tt.want))
+			if len(tt.want) == 1 {
+				header = fmt.Sprintf("config %s: 1 problem:", path)
+			}
+			if !strings.HasPrefix(err.Error(), header+"\n") || strings.Count(err.Error(), "problem") != 1 || strings.Count(err.Error(), path) != 1 {
+				t.Errorf("want one header %q:\n%v", header, err)
+			}
+		})
+	}
+}
+
 func TestNormalisation(t *testing.T) {
 	clearEnv(t)
 	fp := strings.Repeat("AB:", 31) + "AB"

@@ -25,13 +25,25 @@ import (
 type Problem struct {
 	Key     string
 	Message string
+	// Line is the key's line in the file (or that of the entry holding
+	// it), 0 when unknown. Env names the ME_ variable the value came from
+	// instead of the file.
+	Line int
+	Env  string
 }
 
 func (p Problem) Error() string {
-	if p.Key == "" {
-		return p.Message
+	s := p.Message
+	if p.Key != "" {
+		s = p.Key + ": " + s
 	}
-	return p.Key + ": " + p.Message
+	if p.Line > 0 {
+		s = fmt.Sprintf("line %d: %s", p.Line, s)
+	}
+	if p.Env != "" {
+		s += " (set by " + p.Env + ")"
+	}
+	return s
 }
 
 // ValidationError lists every problem found, so an administrator fixes the
