@@ -25,7 +25,7 @@ type stdio struct {
 }
 
 // command is one `me` subcommand. The usage text is made from the table,
-// and docs/commands_test.go checks that the documentation names no other.
+// and docs/names_test.go checks that the documentation names no other.
 type command struct {
 	name string // "shs send": a command of a group names both words
 	args string
@@ -57,6 +57,8 @@ func commands() []command {
 			run: orFail(func(_ context.Context, args []string, std stdio) error { return hashSecret(args, std) })},
 		{name: "version", args: "", does: "print ME's version and its contract versions",
 			run: orFail(func(_ context.Context, _ []string, std stdio) error { return printVersion(std.out) })},
+		{name: "help", args: "", does: "print this list (also -h, --help)",
+			run: func(_ context.Context, _ []string, std stdio) int { fmt.Fprint(std.out, usage()); return 0 }},
 	}
 }
 
@@ -103,10 +105,8 @@ func run(ctx context.Context, args []string, std stdio) int {
 		fmt.Fprint(std.err, usage())
 		return 2
 	}
-	switch args[0] {
-	case "help", "-h", "--help":
-		fmt.Fprint(std.out, usage())
-		return 0
+	if args[0] == "-h" || args[0] == "--help" {
+		args = []string{"help"}
 	}
 	for _, c := range commands() {
 		words := strings.Fields(c.name)
