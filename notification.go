@@ -1,14 +1,23 @@
 package me
 
 import (
+	"fmt"
+	"regexp"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Mail is an e-mail ME sends through its outbox, e.g. a citizen's message
 // forwarded to the case handler.
 type Mail struct {
-	To        string
-	ReplyTo   string
+	To      string
+	ReplyTo string
+	// FromName is the From header's display name, e.g. the organisation's
+	// (empty: the mail server's configured From as it is). The address
+	// stays ME's own.
+	FromName  string
 	Subject   string
 	Text      string
 	MessageID string // stable across retries, so a repeat is recognisable
@@ -73,4 +82,40 @@ type SMS struct {
 	From      string // the sender name, at most 11 characters
 	Text      string
 	Reference string // the client reference the gateway deduplicates by
+}
+
+// MaxSMSSenderLength is the longest alphanumeric SMS sender id.
+const MaxSMSSenderLength = 11
+
+var smsSenderNumber = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+
+// CheckSMSSender reports whether s is an SMS sender the gateways accept:
+// a phone number in international format, or an alphanumeric sender id
+// of at most 11 characters that starts with a letter and has only
+// letters, digits, spaces, '-' and '.'. The configuration and the SMS
+// transport both check with it, so a sender the file accepts is one the
+// gateway is sent.
+func CheckSMSSender(s string) error {
+	if strings.HasPrefix(s, "+") {
+		if !smsSenderNumber.MatchString(s) {
+			return fmt.Errorf("%q is not a phone number in international format (+46701234567)", s)
+		}
+		return nil
+	}
+	if s == "" {
+		return fmt.Errorf("is empty; give a sender name of at most %d characters (or a +number)", MaxSMSSenderLength)
+	}
+	if n := utf8.RuneCountInString(s); n > MaxSMSSenderLength {
+		return fmt.Errorf("%q is %d characters; a sender name is at most %d (or use a +number)", s, n, MaxSMSSenderLength)
+	}
+	first, _ := utf8.DecodeRuneInString(s)
+	if !unicode.IsLetter(first) {
+		return fmt.Errorf("%q must start with a letter (or be a +number)", s)
+	}
+	for _, r := range s {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != ' ' && r != '-' && r != '.' {
+			return fmt.Errorf("%q contains %q; a sender name has only letters, digits, spaces, '-' and '.'", s, r)
+		}
+	}
+	return nil
 }

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"net"
 	"reflect"
-	"sort"
 	"strings"
 	"time"
 
@@ -208,6 +207,11 @@ type Organisation struct {
 	Number    string `mapstructure:"number"`
 	Name      string `mapstructure:"name"`
 	PortalURL string `mapstructure:"portal_url"`
+	// SMSSender and EmailFromName sign what ME sends for the organisation:
+	// the SMS sender and the display name before smtp.from's address.
+	// Empty: sms.sender and smtp.from's own name.
+	SMSSender     string `mapstructure:"sms_sender"`
+	EmailFromName string `mapstructure:"email_from_name"`
 }
 
 // Client is a system client entry.
@@ -324,10 +328,11 @@ func Load(path string) (*Config, error) {
 	v.AutomaticEnv()
 	// AutomaticEnv only answers Get for keys viper already knows, so every
 	// scalar gets a default and an explicit binding to reach Unmarshal.
-	if err := bindScalars(v, "", reflect.ValueOf(Default()).Elem()); err != nil {
+	if err := bindScalars(v, Default()); err != nil {
 		return nil, err
 	}
 	where := "environment"
+	var lines map[string]int
 	if path != "" {
 		where = path
 		v.SetConfigFile(path)
@@ -335,62 +340,62 @@ func Load(path string) (*Config, error) {
 		if err := v.ReadInConfig(); err != nil {
 			return nil, fmt.Errorf("config %s: %w", path, err)
 		}
+		lines = keyLines(path)
 	}
 
-	var cfg Config
-	var md mapstructure.Metadata
+	// A key that fails to decode keeps its default, so that every other
+	// check still runs on sensible values: one pass reports everything.
+	cfg := *Default()
 	err := v.Unmarshal(&cfg,
 		viper.DecodeHook(mapstructure.ComposeDecodeHookFunc(
 			durationHook, eserviceDefaultsHook, mapstructure.StringToSliceHookFunc(","),
 		)),
-		func(dc *mapstructure.DecoderConfig) { dc.Metadata = &md },
 	)
 	var ve ValidationError
-	if err != nil {
-		ve.Problems = decodeProblems(err)
-	}
-	// Unknown keys, e.g. a typo, would otherwise silently do nothing.
-	sort.Strings(md.Unused)
-	for _, k := range md.Unused {
+	// Unknown keys, e.g. a typo, would otherwise silently do nothing. They
+	// are found in the file itself: mapstructure forgets the unused keys
+	// of a section that also has a value it cannot decode.
+	for _, k := range unknownKeys(lines) {
 		ve.add(k, "unknown key; check its spelling and place against me.example.yaml")
 	}
-	if len(ve.Problems) > 0 {
-		return nil, fmt.Errorf("config %s: %w", where, &ve)
+	if err != nil {
+		ve.Problems = append(ve.Problems, decodeProblems(err)...)
 	}
-	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("config %s: %w", where, err)
+	// A key reported above is not reported again for the default it kept.
+	reported := map[string]bool{}
+	for _, p := range ve.Problems {
+		reported[p.Key] = true
+	}
+	var invalid *ValidationError
+	if errors.As(cfg.Validate(), &invalid) {
+		for _, p := range invalid.Problems {
+			if !underAny(p.Key, reported) {
+				ve.Problems = append(ve.Problems, p)
+			}
+		}
+	}
+	if len(ve.Problems) > 0 {
+		ve.locate(lines)
+		return nil, fmt.Errorf("config %s: %w", where, &ve)
 	}
 	cfg.normalize()
 	return &cfg, nil
 }
 
-// bindScalars walks the struct's mapstructure tags, setting each scalar's
-// default and binding its ME_ variable. Lists are skipped: the environment
-// cannot express them.
-func bindScalars(v *viper.Viper, prefix string, s reflect.Value) error {
-	t := s.Type()
-	for i := range t.NumField() {
-		f := t.Field(i)
-		tag := f.Tag.Get("mapstructure")
-		if tag == "" || tag == "-" {
-			continue
+// bindScalars sets each scalar key's default and binds its ME_ variable.
+// Lists are skipped: the environment cannot express them.
+func bindScalars(v *viper.Viper, defaults *Config) error {
+	var err error
+	eachKey(reflect.ValueOf(defaults).Elem(), func(key string, fv reflect.Value) {
+		if err != nil || fv.Kind() == reflect.Struct || fv.Kind() == reflect.Slice || strings.Contains(key, "[") {
+			return
 		}
-		key := prefix + tag
-		fv := s.Field(i)
-		switch {
-		case f.Type.Kind() == reflect.Slice:
-		case f.Type.Kind() == reflect.Struct:
-			if err := bindScalars(v, key+".", fv); err != nil {
-				return err
-			}
-		default:
-			v.SetDefault(key, fv.Interface())
-			if err := v.BindEnv(key); err != nil {
-				return fmt.Errorf("bind %s: %w", key, err)
-			}
+		v.SetDefault(key, fv.Interface())
+		if e := v.BindEnv(key); e != nil {
+			err = fmt.Errorf("bind %s: %w", key, e)
 		}
-	}
-	return nil
+	})
+	return err
 }
 
 var durationType = reflect.TypeOf(time.Duration(0))

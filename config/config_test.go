@@ -74,6 +74,12 @@ func TestValidConfigIsValid(t *testing.T) {
 	if err := validConfig().Validate(); err != nil {
 		t.Fatal(err)
 	}
+	c := validConfig()
+	c.OrganisationList[0].SMSSender, c.OrganisationList[0].EmailFromName = "Demokommun", "Demo kommun"
+	c.OrganisationList[1].SMSSender = "+46701234567"
+	if err := c.Validate(); err != nil {
+		t.Fatalf("organisations' own senders: %v", err)
+	}
 	if err := Default().Validate(); err != nil {
 		t.Fatalf("defaults: %v", err)
 	}
@@ -135,6 +141,15 @@ func TestValidate(t *testing.T) {
 		{"org number duplicate", func(c *Config) { c.OrganisationList[1].Number = "2120009994" }, "organisations[1].number", "declared twice"},
 		{"org name empty", func(c *Config) { c.OrganisationList[0].Name = "" }, "organisations[0].name", "is empty"},
 		{"org portal_url", func(c *Config) { c.OrganisationList[0].PortalURL = "ftp://x/" }, "organisations[0].portal_url", "absolute http(s) URL"},
+		{"org sms_sender too long", func(c *Config) { c.OrganisationList[0].SMSSender = "Demokommunen" }, "organisations[0].sms_sender", "at most 11"},
+		{"org sms_sender symbols", func(c *Config) { c.OrganisationList[1].SMSSender = "Exempel&Co" }, "organisations[1].sms_sender", "only letters, digits"},
+		{"org sms_sender digit first", func(c *Config) { c.OrganisationList[1].SMSSender = "1177" }, "organisations[1].sms_sender", "start with a letter"},
+		{"org sms_sender bad number", func(c *Config) { c.OrganisationList[1].SMSSender = "+46-70" }, "organisations[1].sms_sender", "international format"},
+		{"org email_from_name line break", func(c *Config) { c.OrganisationList[0].EmailFromName = "Demo\nBcc: x@y.se" }, "organisations[0].email_from_name", "control character"},
+		{"org email_from_name blank", func(c *Config) { c.OrganisationList[0].EmailFromName = "  " }, "organisations[0].email_from_name", "is blank"},
+		{"sms.sender as the gateways refuse it", func(c *Config) {
+			c.SMSGateway = SMSGateway{Provider: "46elks", Username: "u", Password: "p", Sender: "Kom&mun", Timeout: time.Second}
+		}, "sms.sender", "only letters, digits"},
 		// clients
 		{"client name empty", func(c *Config) { c.ClientList[1].Name = "" }, "clients[1].name", "is empty"},
 		{"client name duplicate", func(c *Config) { c.ClientList[2].Name = "portal" }, "clients[2].name", `"portal" is used by another client`},
@@ -419,6 +434,79 @@ eservices:
 			t.Fatalf("want an error naming the file, got %v", err)
 		}
 	})
+}
+
+// TestLoadReportsEveryProblemAtOnce: problems of every stage (unknown
+// keys, values that do not decode, invalid values, checks across keys)
+// come in one error, each at its line, under one header.
+func TestLoadReportsEveryProblemAtOnce(t *testing.T) {
+	tests := []struct {
+		name string
+		yaml string
+		env  map[string]string
+		want []string // the problems, in order, as printed
+	}{
+		{"a misspelt key, a bad duration and an invalid level", `
+http:
+  adr: 127.0.0.1:8080
+  read_timeout: 30
+log:
+  level: 5
+`, nil, []string{
+			`line 3: http.adr: unknown key`,
+			`line 4: http.read_timeout: 30 has no unit`,
+			`line 6: log.level: "5" is not one of debug, info, warn, error`,
+		}},
+		{"a key that fails to decode keeps its default for the checks across keys", `
+shs:
+  max_message_bytes: lots
+  max_attachment_bytes: 2048
+`, nil, []string{
+			`line 3: shs.max_message_bytes: `,
+		}},
+		{"a missing key is shown at its entry; a value from the environment names it", `
+organisations:
+  - number: "212000-9994"
+    name: Demo
+clients:
+  - name: a
+    organisation: "212000-9994"
+    role: etjanst
+    cert_subject: CN=a
+`, map[string]string{"ME_LOG_FORMAT": "xml"}, []string{
+			`line 6: clients[0].eservices: is empty`,
+			`log.format: "xml" is not one of auto, text, json (set by ME_LOG_FORMAT)`,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clearEnv(t)
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			path := writeFile(t, "me.yaml", tt.yaml)
+			_, err := Load(path)
+			if err == nil {
+				t.Fatal("Load accepted the file")
+			}
+			ps := problems(t, err)
+			if len(ps) != len(tt.want) {
+				t.Fatalf("%d problems; want %d:\n%v", len(ps), len(tt.want), err)
+			}
+			for i, p := range ps {
+				if !strings.HasPrefix(p.Error(), tt.want[i]) && p.Error() != tt.want[i] {
+					t.Errorf("problem %d is %q; want %q…", i, p.Error(), tt.want[i])
+				}
+			}
+			header := fmt.Sprintf("config %s: %d problems:", path, len(tt.want))
+			if len(tt.want) == 1 {
+				header = fmt.Sprintf("config %s: 1 problem:", path)
+			}
+			if !strings.HasPrefix(err.Error(), header+"\n") || strings.Count(err.Error(), "problem") != 1 || strings.Count(err.Error(), path) != 1 {
+				t.Errorf("want one header %q:\n%v", header, err)
+			}
+		})
+	}
 }
 
 func TestNormalisation(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"text/template"
 	"time"
 	_ "time/tzdata"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
@@ -24,13 +25,25 @@ import (
 type Problem struct {
 	Key     string
 	Message string
+	// Line is the key's line in the file (or that of the entry holding
+	// it), 0 when unknown. Env names the ME_ variable the value came from
+	// instead of the file.
+	Line int
+	Env  string
 }
 
 func (p Problem) Error() string {
-	if p.Key == "" {
-		return p.Message
+	s := p.Message
+	if p.Key != "" {
+		s = p.Key + ": " + s
 	}
-	return p.Key + ": " + p.Message
+	if p.Line > 0 {
+		s = fmt.Sprintf("line %d: %s", p.Line, s)
+	}
+	if p.Env != "" {
+		s += " (set by " + p.Env + ")"
+	}
+	return s
 }
 
 // ValidationError lists every problem found, so an administrator fixes the
@@ -101,6 +114,12 @@ func (c *Config) Validate() error {
 		}
 		if o.PortalURL != "" {
 			checkHTTPURL(&ve, key+".portal_url", o.PortalURL)
+		}
+		if o.SMSSender != "" {
+			checkSMSSender(&ve, key+".sms_sender", o.SMSSender)
+		}
+		if o.EmailFromName != "" {
+			checkDisplayName(&ve, key+".email_from_name", o.EmailFromName)
 		}
 	}
 	checkRef := func(key, number string) {
@@ -453,8 +472,25 @@ func (g *SMSGateway) validate(ve *ValidationError) {
 	if g.Provider == "46elks" && (g.Username == "" || g.Password == "") {
 		ve.add("sms.username", "46elks needs the API username and password (password by ME_SMS_PASSWORD)")
 	}
-	if g.Sender == "" || (!strings.HasPrefix(g.Sender, "+") && utf8.RuneCountInString(g.Sender) > 11) {
-		ve.add("sms.sender", "%q must be a sender name of 1 to 11 characters, or a +number", g.Sender)
+	checkSMSSender(ve, "sms.sender", g.Sender)
+}
+
+// checkSMSSender reports a sender the SMS gateways would refuse.
+func checkSMSSender(ve *ValidationError, key, s string) {
+	if err := me.CheckSMSSender(s); err != nil {
+		ve.add(key, "%v; e.g. \"Kommunen\" or \"+46701234567\"", err)
+	}
+}
+
+// checkDisplayName reports an e-mail display name that cannot be a header.
+func checkDisplayName(ve *ValidationError, key, s string) {
+	switch {
+	case strings.TrimSpace(s) == "":
+		ve.add(key, "is blank; give the name citizens see as the sender, e.g. \"Exempels kommun\", or remove it")
+	case strings.ContainsFunc(s, unicode.IsControl):
+		ve.add(key, "%q contains a control character (a line break?); write the name on one line", s)
+	case utf8.RuneCountInString(s) > 64:
+		ve.add(key, "is %d characters; keep the sender name to at most 64", utf8.RuneCountInString(s))
 	}
 }
 

@@ -1,14 +1,17 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net/http"
+	netmail "net/mail"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/minaengagemang/me"
+	"github.com/minaengagemang/me/server/notify"
 	"github.com/minaengagemang/me/server/notify/mail/smtptest"
 	"github.com/minaengagemang/me/server/notify/sms"
 	"github.com/minaengagemang/me/server/notify/sms/smstest"
@@ -183,4 +186,45 @@ func TestReminderForAnOpenCompletion(t *testing.T) {
 	if n := len(smtp.Messages()); n != 2 {
 		t.Errorf("%d e-mails; want the notification and one reminder", n)
 	}
+}
+
+// TestEachOrganisationSignsItsNotifications: a citizen with cases at two
+// organisations gets each one's SMS from that organisation's sender and
+// its e-mail under that organisation's From name; what an organisation
+// does not set falls back to sms.sender and smtp.from's name.
+func TestEachOrganisationSignsItsNotifications(t *testing.T) {
+	forEachDriver(t, func(t *testing.T, driver string) {
+		smtp, gw := smtptest.Start(t), smstest.Start(t)
+		env := newTestEnv(t, driver, withGateways(smtp, gw), func(s *testSetup) {
+			s.notify.Senders = map[string]notify.Sender{
+				orgA: {SMS: "Demokommun", EmailName: "Demo kommun"},
+				orgB: {SMS: "Grannkommun"}, // e-mail: the global From name
+			}
+		})
+		env.clock.Set(noon())
+		env.profile(t, tolvan, me.Swedish, me.NotifyBoth)
+		signalB := bytes.Replace(exampleSignal(t), []byte("<organisationNumber>"+orgA+"</organisationNumber>"), []byte("<organisationNumber>"+orgB+"</organisationNumber>"), 1)
+		for _, m := range []shsMessage{{signal: exampleSignal(t)}, {client: "cases-b", from: orgB, to: orgB, signal: signalB}} {
+			if resp := postSHS(t, env.ts, m); resp.StatusCode != 202 {
+				t.Fatalf("signal from %s: %d", m.from, resp.StatusCode)
+			}
+		}
+		want := map[string]struct{ sms, fromName string }{
+			"Demo kommun":   {"Demokommun", "Demo kommun"},
+			"Grannkommunen": {"Grannkommun", "Mina Engagemang"},
+		}
+		for _, sms := range gw.WaitFor(t, 2, 10*time.Second) {
+			org, _, _ := strings.Cut(sms.Form.Get("message"), ":")
+			if w, ok := want[org]; !ok || sms.Form.Get("from") != w.sms {
+				t.Errorf("the SMS of %q is from %q; want %q", org, sms.Form.Get("from"), w.sms)
+			}
+		}
+		for _, m := range smtp.WaitFor(t, 2, 10*time.Second) {
+			org := strings.TrimPrefix(m.Subject, "Nytt i dina ärenden hos ")
+			from, err := netmail.ParseAddress(m.Header.Get("From"))
+			if w, ok := want[org]; !ok || err != nil || from.Name != w.fromName || from.Address != "no-reply@demo.example" {
+				t.Errorf("the e-mail of %q is from %q; want %q <no-reply@demo.example>", org, m.Header.Get("From"), w.fromName)
+			}
+		}
+	})
 }

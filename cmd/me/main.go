@@ -1,12 +1,5 @@
 // Command me is Mina Engagemang: the server and its administration tools.
-//
-//	me serve    [--config FILE]   run the server (migrates the store first)
-//	me migrate  [--config FILE]   apply database migrations and exit
-//	me validate FILE...           check signal files against the published XSD
-//	me shs send FILE...           send signal files to ME over SHS (--watch DIR)
-//	me audit --citizen PNR        show who read a citizen's data
-//	me signals --rejected         list the SHS messages ME refused
-//	me version                    print the version and contract versions
+// `me help` lists the commands; the table is commands() below.
 package main
 
 import (
@@ -17,75 +10,126 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 )
 
 // version is set at build time by the Makefile (-ldflags -X main.version).
 var version = "dev"
 
-const usage = `usage: me <command> [arguments]
+// stdio is what a command reads from and writes to.
+type stdio struct {
+	in       io.Reader
+	out, err io.Writer
+}
 
-commands:
-  serve    [--config FILE]   run the server; migrates the store first
-  migrate  [--config FILE]   apply database migrations and exit
-  validate FILE...           check case-system signal files against xsd/signal.xsd
-  shs send FILE...           send signal files to ME over SHS; --watch DIR to pick them up
-  signals --rejected         list the SHS messages ME refused, with their reasons
-  audit --citizen PNR        show which clients read a citizen's cases, and when
-  notifications [--failed]   list recent SMS and e-mail notifications and their state
-  version                    print ME's version and its contract versions
+// command is one `me` subcommand. The usage text is made from the table,
+// and docs/names_test.go checks that the documentation names no other.
+type command struct {
+	name string // "shs send": a command of a group names both words
+	args string
+	does string
+	run  func(ctx context.Context, args []string, std stdio) int
+}
 
+func commands() []command {
+	return []command{
+		{name: "serve", args: "[--config FILE]", does: "run the server; migrates the store first",
+			run: orFail(func(ctx context.Context, args []string, std stdio) error { return serve(ctx, args, std.err) })},
+		{name: "migrate", args: "[--config FILE]", does: "apply database migrations and exit",
+			run: orFail(func(ctx context.Context, args []string, std stdio) error { return migrate(ctx, args, std.out, std.err) })},
+		{name: "validate", args: "FILE...", does: "check case-system signal files against xsd/signal.xsd",
+			run: func(_ context.Context, args []string, std stdio) int { return validate(args, std.out, std.err) }},
+		{name: "shs send", args: "FILE...", does: "send signal files to ME over SHS; --watch DIR to pick them up",
+			run: func(ctx context.Context, args []string, std stdio) int {
+				return sendSignals(ctx, args, std.out, std.err)
+			}},
+		{name: "signals", args: "--rejected", does: "list the SHS messages ME refused, with their reasons",
+			run: orFail(func(ctx context.Context, args []string, std stdio) error { return signals(ctx, args, std.out, std.err) })},
+		{name: "audit", args: "--citizen PNR", does: "show which clients read a citizen's cases, and when",
+			run: orFail(func(ctx context.Context, args []string, std stdio) error { return audit(ctx, args, std.out, std.err) })},
+		{name: "notifications", args: "[--failed]", does: "list recent SMS and e-mail notifications and their state",
+			run: orFail(func(ctx context.Context, args []string, std stdio) error {
+				return notifications(ctx, args, std.out, std.err)
+			})},
+		{name: "hash-secret", args: "", does: "read a client's secret (terminal or stdin), print its secret_hash",
+			run: orFail(func(_ context.Context, args []string, std stdio) error { return hashSecret(args, std) })},
+		{name: "version", args: "", does: "print ME's version and its contract versions",
+			run: orFail(func(_ context.Context, _ []string, std stdio) error { return printVersion(std.out) })},
+		{name: "help", args: "", does: "print this list (also -h, --help)",
+			run: func(_ context.Context, _ []string, std stdio) int { fmt.Fprint(std.out, usage()); return 0 }},
+	}
+}
+
+// orFail runs a command that returns an error: printed, it is exit status
+// 1; a usage error (the flag package has printed it) is 2.
+func orFail(f func(ctx context.Context, args []string, std stdio) error) func(context.Context, []string, stdio) int {
+	return func(ctx context.Context, args []string, std stdio) int {
+		err := f(ctx, args, std)
+		switch {
+		case errors.Is(err, flag.ErrHelp):
+			return 2
+		case err != nil:
+			fmt.Fprintln(std.err, "me:", err)
+			return 1
+		}
+		return 0
+	}
+}
+
+func usage() string {
+	var b strings.Builder
+	b.WriteString("usage: me <command> [arguments]\n\ncommands:\n")
+	for _, c := range commands() {
+		fmt.Fprintf(&b, "  %-27s  %s\n", strings.TrimSpace(c.name+" "+c.args), c.does)
+	}
+	b.WriteString(`
 The configuration file is --config, else $ME_CONFIG; every key can be
 overridden by environment (ME_HTTP_ADDR, ME_DATABASE_DSN, ...).
 See config/me.example.yaml.
-`
+`)
+	return b.String()
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := run(ctx, os.Args[1:], stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr})
 	stop()
 	os.Exit(code)
 }
 
 // run executes one command and returns the process exit code.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, std stdio) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(std.err, usage())
 		return 2
 	}
-	var err error
-	switch args[0] {
-	case "serve":
-		err = serve(ctx, args[1:], stderr)
-	case "migrate":
-		err = migrate(ctx, args[1:], stdout, stderr)
-	case "validate":
-		return validate(args[1:], stdout, stderr)
-	case "shs":
-		return shsCommand(ctx, args[1:], stdout, stderr)
-	case "signals":
-		err = signals(ctx, args[1:], stdout, stderr)
-	case "audit":
-		err = audit(ctx, args[1:], stdout, stderr)
-	case "notifications":
-		err = notifications(ctx, args[1:], stdout, stderr)
-	case "version":
-		err = printVersion(stdout)
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return 0
-	default:
-		fmt.Fprintf(stderr, "me: unknown command %q\n\n%s", args[0], usage)
-		return 2
+	if args[0] == "-h" || args[0] == "--help" {
+		args = []string{"help"}
 	}
-	if errors.Is(err, flag.ErrHelp) {
-		return 2
+	for _, c := range commands() {
+		words := strings.Fields(c.name)
+		if len(args) >= len(words) && slices.Equal(args[:len(words)], words) {
+			return c.run(ctx, args[len(words):], std)
+		}
 	}
-	if err != nil {
-		fmt.Fprintln(stderr, "me:", err)
-		return 1
+	name := args[0]
+	if len(args) > 1 && isGroup(name) {
+		name += " " + args[1]
 	}
-	return 0
+	fmt.Fprintf(std.err, "me: unknown command %q\n\n%s", name, usage())
+	return 2
+}
+
+// isGroup reports whether name is the first word of commands of two.
+func isGroup(name string) bool {
+	for _, c := range commands() {
+		if first, _, ok := strings.Cut(c.name, " "); ok && first == name {
+			return true
+		}
+	}
+	return false
 }
 
 // configFlag declares --config with $ME_CONFIG as its default.

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"text/tabwriter"
+
+	"github.com/minaengagemang/me"
 )
 
 // notifications lists recent notifications (SMS and e-mail to citizens)
@@ -28,11 +30,27 @@ func notifications(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	return printNotifications(stdout, list)
+}
+
+// printNotifications writes the table of `me notifications`.
+func printNotifications(w io.Writer, list []me.Notification) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tCREATED\tKIND\tCHANNEL\tSTATE\tATTEMPTS\tORGANISATION\tREASON")
 	for _, n := range list {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", n.ID, n.Created.Local().Format("2006-01-02 15:04:05"), n.Kind, n.Channel, n.State,
-			n.Attempts, n.OrganisationNumber, orDash(n.LastError))
+			attemptsMade(n), n.OrganisationNumber, orDash(n.LastError))
 	}
 	return tw.Flush()
+}
+
+// attemptsMade is how many times ME tried to send n, as the log counts
+// them ("attempt": 1 on the first): the store counts the failed attempts
+// only, so a sent notification made one more. A send in flight is not
+// counted until it ends.
+func attemptsMade(n me.Notification) int {
+	if n.State == me.NotificationSent {
+		return n.Attempts + 1
+	}
+	return n.Attempts
 }

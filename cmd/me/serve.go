@@ -85,11 +85,8 @@ func loadConfig(path string) (*config.Config, error) {
 	if path == "" {
 		return nil, errors.New("no configuration: pass --config FILE or set ME_CONFIG (config/me.example.yaml documents every key; config/demo.yaml is the demo)")
 	}
-	cfg, err := config.Load(path)
-	if err != nil {
-		return nil, fmt.Errorf("configuration %s:\n%w", path, err)
-	}
-	return cfg, nil
+	// Load's error names the file once, above its list of problems.
+	return config.Load(path)
 }
 
 // newLogger logs text on a terminal and JSON otherwise, unless configured.

@@ -38,11 +38,8 @@ type shsSender struct {
 	stdout, stderr io.Writer
 }
 
-func shsCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] != "send" {
-		fmt.Fprint(stderr, shsUsage)
-		return 2
-	}
+// sendSignals is `me shs send`; args are those after "send".
+func sendSignals(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("me shs send", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, shsUsage, "\nflags:\n"); fs.PrintDefaults() }
@@ -58,7 +55,7 @@ func shsCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	caFile := fs.String("ca", "", "CA certificate `file` (PEM) to verify ME's server certificate (default: the system's)")
 	watch := fs.String("watch", "", "watch `DIR` for signal files instead of sending FILE arguments")
 	interval := fs.Duration("interval", 2*time.Second, "how often --watch looks for new files")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	s.client.Password = os.Getenv("ME_SHS_PASSWORD")

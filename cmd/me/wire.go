@@ -97,8 +97,20 @@ func newNotifier(cfg *config.Config, st *store.Store, log *logrus.Logger, addres
 	return notify.New(notify.Config{
 		Window: c.Window, Lease: c.Lease, ReminderAfter: c.ReminderAfter, Interval: time.Second, Concurrency: c.Concurrency,
 		Quiet: notify.QuietHours{Start: quietStart, End: quietEnd, Location: loc}, Texts: notify.NewTexts(templates, log),
-		SMSSender: cfg.SMSGateway.Sender, Addressing: addressing,
+		SMSSender: cfg.SMSGateway.Sender, Senders: senders(cfg.OrganisationList), Addressing: addressing,
 	}, st, cfg.Organisations(), email, gateway, log, time.Now), nil
+}
+
+// senders are the organisations' own SMS senders and From names, for
+// those that have one.
+func senders(orgs []config.Organisation) map[string]notify.Sender {
+	out := map[string]notify.Sender{}
+	for _, o := range orgs {
+		if o.SMSSender != "" || o.EmailFromName != "" {
+			out[o.Number] = notify.Sender{SMS: o.SMSSender, EmailName: o.EmailFromName}
+		}
+	}
+	return out
 }
 
 // Close releases what the server holds.

@@ -11,6 +11,7 @@ package notify
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -39,8 +40,19 @@ type Config struct {
 	Concurrency int
 	Quiet       QuietHours // no SMS then
 	Texts       *Texts
-	SMSSender   string // the sender name on every SMS
-	Addressing  Addressing
+	SMSSender   string // the sender name on an SMS whose organisation has none
+	// Senders are the organisations' own senders, by organisation number;
+	// an organisation without one (or without a field) signs with
+	// SMSSender and the mail server's From name.
+	Senders    map[string]Sender
+	Addressing Addressing
+}
+
+// Sender is how one organisation signs what ME sends for it: the SMS
+// sender name and the display name before ME's From address.
+type Sender struct {
+	SMS       string
+	EmailName string
 }
 
 // Notifier plans and delivers notifications until its context ends.
@@ -184,13 +196,14 @@ func (n *Notifier) send(ctx context.Context, it me.Notification) (error, bool) {
 			// Claimed inside quiet hours (a retry, or a clock moved): wait.
 			return fmt.Errorf("quiet hours"), true
 		}
-		err := n.sms.Send(ctx, me.SMS{To: it.To, From: n.cfg.SMSSender, Text: it.Text, Reference: it.IdempotencyKey})
+		from := cmp.Or(n.cfg.Senders[it.OrganisationNumber].SMS, n.cfg.SMSSender)
+		err := n.sms.Send(ctx, me.SMS{To: it.To, From: from, Text: it.Text, Reference: it.IdempotencyKey})
 		return err, err != nil && sms.Temporary(err)
 	case me.NotifyEmail:
 		if n.email == nil {
 			return fmt.Errorf("no mail server is configured (smtp.host)"), true
 		}
-		m := me.Mail{To: it.To, Subject: it.Subject, Text: it.Text, MessageID: it.IdempotencyKey}
+		m := me.Mail{To: it.To, FromName: n.cfg.Senders[it.OrganisationNumber].EmailName, Subject: it.Subject, Text: it.Text, MessageID: it.IdempotencyKey}
 		if it.Kind == me.NotifyHandler {
 			// A citizen's message to the case handler: replies go to ME.
 			m.ReplyTo = n.cfg.Addressing.ReplyTo

@@ -24,6 +24,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	gomail "github.com/wneessen/go-mail"
 
@@ -283,7 +284,16 @@ func (s *Sender) build(m me.Mail) (*gomail.Msg, string, error) {
 		gomail.WithEncoding(gomail.EncodingQP),
 		gomail.WithNoDefaultUserAgent(),
 	)
-	msg.FromMailAddress(s.from)
+	from := s.from
+	if name := strings.TrimSpace(m.FromName); name != "" {
+		// The organisation's name before ME's own address: the envelope
+		// sender and the domain (SPF, DKIM) stay ME's.
+		if strings.ContainsFunc(name, unicode.IsControl) {
+			return nil, rcpt, invalid(rcpt, "invalid From name %q: control characters", m.FromName)
+		}
+		from = &netmail.Address{Name: name, Address: s.from.Address}
+	}
+	msg.FromMailAddress(from)
 	msg.ToMailAddress(to)
 	if rt := strings.TrimSpace(m.ReplyTo); rt != "" {
 		addr, err := netmail.ParseAddress(rt)

@@ -447,6 +447,44 @@ func TestSubjectStaysOneLine(t *testing.T) {
 	}
 }
 
+// TestFromName: an organisation's display name goes before ME's own
+// address, which stays the envelope sender; a name with a line break is
+// refused, not written as a header.
+func TestFromName(t *testing.T) {
+	tests := []struct {
+		name, fromName, wantName string
+		wantErr                  bool
+	}{
+		{name: "configured", fromName: "", wantName: "Mina Engagemang"},
+		{name: "organisation", fromName: "Exempels kommun", wantName: "Exempels kommun"},
+		{name: "non-ASCII", fromName: "Härnösands kommun", wantName: "Härnösands kommun"},
+		{name: "line break", fromName: "Kommun\r\nBcc: evil@example.com", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := smtptest.Start(t)
+			s := mustSender(t, testConfig(srv))
+			m := testMail(NewMessageID("kommun.se"))
+			m.FromName = tt.fromName
+			err := s.Send(context.Background(), m)
+			if tt.wantErr {
+				if err == nil || Temporary(err) {
+					t.Fatalf("Send = %v; want a permanent error", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := srv.WaitFor(t, 1, 5*time.Second)[0]
+			from, err := netmail.ParseAddress(got.Header.Get("From"))
+			if err != nil || from.Name != tt.wantName || from.Address != "no-reply@kommun.se" || got.From != "no-reply@kommun.se" {
+				t.Errorf("From %q (%v), envelope %q; want %q <no-reply@kommun.se>", got.Header.Get("From"), err, got.From, tt.wantName)
+			}
+		})
+	}
+}
+
 func TestNewSender(t *testing.T) {
 	ok := SMTPConfig{Host: "smtp.kommun.se", Port: 587, From: testFrom}
 	tests := []struct {

@@ -71,7 +71,7 @@ const (
 )
 
 // MaxSenderLength is the longest alphanumeric sender id.
-const MaxSenderLength = 11
+const MaxSenderLength = me.MaxSMSSenderLength
 
 // maxReply is how much of a reply Send reads.
 const maxReply = 64 << 10
@@ -357,27 +357,7 @@ func jsonString(v any) (string, error) {
 var phoneNumber = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 
 // validSender checks a sender: a +number or an alphanumeric sender id.
-func validSender(s string) error {
-	if strings.HasPrefix(s, "+") {
-		if !phoneNumber.MatchString(s) {
-			return fmt.Errorf("%q is not a phone number in international format (+46701234567)", s)
-		}
-		return nil
-	}
-	if n := utf8.RuneCountInString(s); n > MaxSenderLength {
-		return fmt.Errorf("%q is %d characters; a sender name is at most %d (or use a +number)", s, n, MaxSenderLength)
-	}
-	first, _ := utf8.DecodeRuneInString(s)
-	if !unicode.IsLetter(first) {
-		return fmt.Errorf("%q must start with a letter (or be a +number)", s)
-	}
-	for _, r := range s {
-		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != ' ' && r != '-' && r != '.' {
-			return fmt.Errorf("%q contains %q; a sender name has only letters, digits, spaces, '-' and '.'", s, r)
-		}
-	}
-	return nil
-}
+func validSender(s string) error { return me.CheckSMSSender(s) }
 
 func validMessage(to, from, text string) error {
 	if !phoneNumber.MatchString(to) {
