@@ -77,11 +77,27 @@ func upsertCitizens(ctx context.Context, tx *sqlx.Tx, citizens []me.Citizen, now
 }
 
 // upsertCitizen inserts a citizen or fills in the names it is given (an
-// empty one keeps the stored one) and, when given, the whole address.
+// empty one keeps the stored one) and, when given, the whole address. A
+// citizen the signal changes nothing of is not written: on PostgreSQL the
+// write would lock the row until commit, and concurrent signals for the
+// same citizen on different cases would wait for each other.
 func upsertCitizen(ctx context.Context, tx *sqlx.Tx, c me.Citizen, now time.Time) error {
 	var a me.PostalAddress
 	if c.Address != nil {
 		a = *c.Address
+	}
+	var stored citizenRow
+	err := tx.GetContext(ctx, &stored, tx.Rebind(`
+		SELECT personal_identity_number, given_name, surname, care_of, street, postal_code, city, country
+		FROM citizens WHERE personal_identity_number = ?`), c.PersonalIdentityNumber)
+	switch {
+	case err == nil:
+		if (c.GivenName == "" || c.GivenName == stored.GivenName) && (c.Surname == "" || c.Surname == stored.Surname) &&
+			(c.Address == nil || a == me.PostalAddress{CareOf: stored.CareOf, Street: stored.Street, PostalCode: stored.PostalCode, City: stored.City, Country: stored.Country}) {
+			return nil
+		}
+	case !errors.Is(err, sql.ErrNoRows):
+		return err
 	}
 	query := `
 		INSERT INTO citizens (
@@ -102,7 +118,7 @@ func upsertCitizen(ctx context.Context, tx *sqlx.Tx, c me.Citizen, now time.Time
 			city = excluded.city,
 			country = excluded.country`
 	}
-	_, err := tx.ExecContext(ctx, tx.Rebind(query),
+	_, err = tx.ExecContext(ctx, tx.Rebind(query),
 		c.PersonalIdentityNumber, strings.TrimSpace(c.GivenName+" "+c.Surname), c.GivenName, c.Surname,
 		a.CareOf, a.Street, a.PostalCode, a.City, a.Country, timestamp{now}, timestamp{now})
 	return err

@@ -11,6 +11,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"sync"
 	"time"
 
@@ -99,7 +100,7 @@ func (s *Store) CountSHSMessages(ctx context.Context) (int, error) {
 func (s *Store) RecordSignal(ctx context.Context, msg me.SHSMessage, sig me.Signal, now time.Time) (me.SignalReceipt, error) {
 	req := signalRequest{msg: msg, sig: sig, now: now, done: make(chan signalResult, 1)}
 	select {
-	case s.signals <- req:
+	case s.signalQueue(sig.Case) <- req:
 	case <-s.closed:
 		return me.SignalReceipt{}, fmt.Errorf("store: record signal tx.id %s: the store is closed", msg.TxID)
 	case <-ctx.Done():
@@ -112,6 +113,16 @@ func (s *Store) RecordSignal(ctx context.Context, msg me.SHSMessage, sig me.Sign
 		return me.SignalReceipt{}, fmt.Errorf("store: record signal tx.id %s: %w", msg.TxID, res.err)
 	}
 	return res.receipt, nil
+}
+
+// signalQueue is the writer queue of a case's signals: by a hash of the
+// case's key, so one writer takes them all, in the order they come.
+func (s *Store) signalQueue(c me.Case) chan<- signalRequest {
+	h := fnv.New32a()
+	h.Write([]byte(c.OrganisationNumber))
+	h.Write([]byte{0})
+	h.Write([]byte(c.ExternalID))
+	return s.signals[h.Sum32()%uint32(len(s.signals))]
 }
 
 type signalRequest struct {
@@ -132,10 +143,10 @@ const maxSignalBatch = 64
 // writeSignals writes the queued signals until the store is closed, each
 // batch the signals queued while the previous one was being written.
 // Several run at once on PostgreSQL, one on SQLite (one writer in any case).
-func (s *Store) writeSignals(done *sync.WaitGroup) {
+func (s *Store) writeSignals(queue <-chan signalRequest, done *sync.WaitGroup) {
 	defer done.Done()
 	for {
-		batch, ok := nextBatch(s.signals, s.closed, maxSignalBatch)
+		batch, ok := nextBatch(queue, s.closed, maxSignalBatch)
 		if !ok {
 			return
 		}

@@ -48,8 +48,11 @@ type Store struct {
 	reads sqlx.ExtContext
 	// audits are the audit rows waiting for writeAudits, signals the
 	// signals waiting for writeSignals; closed ends both.
-	audits     chan auditRequest
-	signals    chan signalRequest
+	audits chan auditRequest
+	// signals has one queue per signal writer; a case's signals all go
+	// to one writer (signalQueue), so concurrent writers never wait for
+	// each other's locks on the same case.
+	signals    []chan signalRequest
 	writers    sync.WaitGroup
 	closed     chan struct{}
 	auditsDone chan struct{}
@@ -81,7 +84,7 @@ func Open(ctx context.Context, driver, dsn string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", driver, err)
 	}
-	s := &Store{db: db, driver: driver, audits: make(chan auditRequest), signals: make(chan signalRequest),
+	s := &Store{db: db, driver: driver, audits: make(chan auditRequest),
 		closed: make(chan struct{}), auditsDone: make(chan struct{})}
 	s.reads = db
 	if driver == DriverPostgres {
@@ -98,8 +101,10 @@ func Open(ctx context.Context, driver, dsn string) (*Store, error) {
 		signalWriters = 1 // one writer at a time in any case
 	}
 	for range signalWriters {
+		queue := make(chan signalRequest)
+		s.signals = append(s.signals, queue)
 		s.writers.Add(1)
-		go s.writeSignals(&s.writers)
+		go s.writeSignals(queue, &s.writers)
 	}
 	return s, nil
 }

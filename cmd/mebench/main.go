@@ -41,6 +41,11 @@ type options struct {
 	// hold: load the store, start ME and keep it running for profiling
 	// (its profiler's address is printed) until interrupted; no figures.
 	hold bool
+	// profiles: a directory to keep ME's CPU profile of each figure in
+	// (<store>-<figure>.pprof, from http.debug_addr); empty: none.
+	profiles string
+	// only: measure only these figures (reads, signals, large); empty: all.
+	only map[string]bool
 }
 
 func main() {
@@ -58,7 +63,15 @@ func main() {
 	flag.IntVar(&o.largeBytes, "large-bytes", 19_800_000, "each large SHS message's size")
 	flag.StringVar(&o.loadgen, "loadgen", "", "the reads' load generator: wrk or go (default: wrk when installed)")
 	flag.BoolVar(&o.hold, "hold", false, "load the store, start ME with its profiler and keep it running until interrupted (for pprof); measure nothing")
+	flag.StringVar(&o.profiles, "profiles", "", "keep ME's CPU profile of each figure in this directory (go tool pprof bin/me FILE)")
+	only := flag.String("only", "", "measure only these figures, comma-separated: reads, signals, large (default: all)")
 	flag.Parse()
+	if *only != "" {
+		o.only = map[string]bool{}
+		for _, f := range strings.Split(*only, ",") {
+			o.only[strings.TrimSpace(f)] = true
+		}
+	}
 	if o.loadgen == "" {
 		o.loadgen = "go"
 		if haveWrk() {

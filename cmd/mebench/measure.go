@@ -100,65 +100,100 @@ func measureStore(ctx context.Context, o options, driver string, peer *peerProce
 	}
 
 	c := newClient(addr, o.conns)
-	l := loader{dir: dir, conns: o.conns, d: o.duration, useWrk: o.loadgen == "wrk"}
+	l := &loader{dir: dir, conns: o.conns, d: o.duration, useWrk: o.loadgen == "wrk",
+		profiles: o.profiles, debugAddr: debugAddr, store: driver}
 	floor, err := l.healthz(ctx, c)
 	if err != nil {
 		return t, err
 	}
 	t.rows = append(t.rows, row{figure: "floor: GET /healthz", floor: floor.rate(), me: floor.rate()})
-
-	var peerResult result
-	if peer != nil {
-		if peerResult, err = l.read(ctx, &client{http: c.http, base: peer.url}, portalRead{getEServiceBody}); err != nil {
-			return t, fmt.Errorf("peer: %w", err)
+	if o.wants("reads") {
+		if err := l.reads(ctx, c, &t, floor, peer, focus); err != nil {
+			return t, err
 		}
 	}
-	quiet, err := l.read(ctx, c, portalRead{getEServiceBody})
-	if err != nil {
-		return t, err
-	}
-	t.rows = append(t.rows, readRow("portal GetEService, quiet server", floor, peerResult, quiet))
-	page, err := l.read(ctx, c, listCasesBody(pnr(0)))
-	if err != nil {
-		return t, err
-	}
-	t.rows = append(t.rows, readRow(fmt.Sprintf("portal ListCases (page of 20 of %d)", len(focus)), floor, result{}, page))
-	one, err := l.read(ctx, c, getCaseBodies(pnr(0), focus))
-	if err != nil {
-		return t, err
-	}
-	t.rows = append(t.rows, readRow("portal GetCase (10 events)", floor, result{}, one))
-
-	if err := c.profiles(ctx, signalCitizens); err != nil {
-		return t, fmt.Errorf("profiles: %w", err)
-	}
-	sent0 := sinks.counts()
-	seq := &atomic.Int64{}
-	signals := hammer(ctx, o.conns, o.duration, c.signal(seq))
-	t.rows = append(t.rows, row{figure: "SHS signals (10 KB attachment, 2 actions), 32 senders", floor: floor.rate(),
-		me: signals.rate() + ", " + signals.latency(), ratio: ratio(signals, floor)})
-	backlog, err := l.read(ctx, c, portalRead{getEServiceBody})
-	if err != nil {
-		return t, err
-	}
-	t.rows = append(t.rows, readRow("portal GetEService right after (notifier backlog)", floor, peerResult, backlog))
-
-	mails, sms, drained := sinks.drain(ctx, sent0, int64(signals.n), 2*o.duration)
-	t.rows = append(t.rows, row{figure: "notifications: e-mails into local SMTP", me: mails, ratio: drained})
-	t.rows = append(t.rows, row{figure: "notifications: SMS into local gateway", me: sms})
-
-	if signals.n > 0 {
-		half := float64(signals.n) / signals.elapsed.Seconds() / 2
-		oldest := c.notifyLag(ctx, o.conns, o.duration, half, seq)
-		t.rows = append(t.rows, row{figure: fmt.Sprintf("oldest pending notification, signals at half ME's maximum (%.0f/s)", half), me: oldest})
+	if o.wants("signals") {
+		if err := l.signals(ctx, c, &t, floor, sinks); err != nil {
+			return t, err
+		}
 	}
 	t.rows = append(t.rows, row{figure: "peak RSS, throughput runs", me: mb(me.peakRSS())})
-	if o.large > 0 {
+	if o.large > 0 && o.wants("large") {
 		lat := c.largeMessages(ctx, o.large, o.largeBytes)
 		t.rows = append(t.rows, row{figure: fmt.Sprintf("peak RSS with %d concurrent %.1f MB SHS messages", o.large, float64(o.largeBytes)/1e6), me: mb(me.peakRSS()), ratio: lat})
 	}
 	return t, nil
 }
+
+func (o options) wants(figure string) bool { return o.only == nil || o.only[figure] }
+
+// reads measures the portal's reads, beside the peer.
+func (l *loader) reads(ctx context.Context, c *client, t *table, floor result, peer *peerProcess, focus []string) error {
+	var peerResult result
+	var err error
+	if peer != nil {
+		if peerResult, err = l.read(ctx, &client{http: c.http, base: peer.url}, portalRead{getEServiceBody}); err != nil {
+			return fmt.Errorf("peer: %w", err)
+		}
+	}
+	l.peer = peerResult
+	stop := l.profile(ctx, "GetEService")
+	quiet, err := l.read(ctx, c, portalRead{getEServiceBody})
+	stop()
+	if err != nil {
+		return err
+	}
+	t.rows = append(t.rows, readRow("portal GetEService, quiet server", floor, peerResult, quiet))
+	stop = l.profile(ctx, "ListCases")
+	page, err := l.read(ctx, c, listCasesBody(pnr(0)))
+	stop()
+	if err != nil {
+		return err
+	}
+	t.rows = append(t.rows, readRow(fmt.Sprintf("portal ListCases (page of 20 of %d)", len(focus)), floor, result{}, page))
+	stop = l.profile(ctx, "GetCase")
+	one, err := l.read(ctx, c, getCaseBodies(pnr(0), focus))
+	stop()
+	if err != nil {
+		return err
+	}
+	t.rows = append(t.rows, readRow("portal GetCase (10 events)", floor, result{}, one))
+	return nil
+}
+
+// signals measures SHS signals, a read right after them, the notifier's
+// delivery of their backlog, and its lag under half the load.
+func (l *loader) signals(ctx context.Context, c *client, t *table, floor result, sinks *sinks) error {
+	if err := c.profiles(ctx, signalCitizens); err != nil {
+		return fmt.Errorf("profiles: %w", err)
+	}
+	sent0 := sinks.counts()
+	seq := &atomic.Int64{}
+	stop := l.profile(ctx, "signals")
+	signals := hammer(ctx, l.conns, l.d, c.signal(seq))
+	stop()
+	t.rows = append(t.rows, row{figure: "SHS signals (10 KB attachment, 2 actions), 32 senders", floor: floor.rate(),
+		me: signals.rate() + ", " + signals.latency(), ratio: ratio(signals, floor)})
+	backlog, err := l.read(ctx, c, portalRead{getEServiceBody})
+	if err != nil {
+		return err
+	}
+	t.rows = append(t.rows, readRow("portal GetEService right after (notifier backlog)", floor, l.peer, backlog))
+
+	stop = l.profile(ctx, "notifications")
+	mails, sms, drained := sinks.drain(ctx, sent0, int64(signals.n), 2*l.d)
+	stop()
+	t.rows = append(t.rows, row{figure: "notifications: e-mails into local SMTP", me: mails, ratio: drained})
+	t.rows = append(t.rows, row{figure: "notifications: SMS into local gateway", me: sms})
+
+	if signals.n > 0 {
+		half := float64(signals.n) / signals.elapsed.Seconds() / 2
+		oldest := c.notifyLag(ctx, l.conns, l.d, half, seq)
+		t.rows = append(t.rows, row{figure: fmt.Sprintf("oldest pending notification, signals at half ME's maximum (%.0f/s)", half), me: oldest})
+	}
+	return nil
+}
+
 
 // loader runs the reads with wrk when it is installed (far lighter on the
 // shared cores than a Go client), else with the Go client. Signals are
@@ -168,16 +203,44 @@ type loader struct {
 	conns  int
 	d      time.Duration
 	useWrk bool
+	peer   result // the peer's GetEService, for the rows that compare with it
+	// profiles, when set, keeps ME's CPU profile of each figure there,
+	// read from ME's profiler at debugAddr; store names the files.
+	profiles, debugAddr, store string
 }
 
-func (l loader) healthz(ctx context.Context, c *client) (result, error) {
+// profile starts keeping ME's CPU profile of figure, until the returned
+// stop is called (the load's duration at most).
+func (l *loader) profile(ctx context.Context, figure string) (stop func()) {
+	if l.profiles == "" {
+		return func() {}
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		secs := max(1, int(l.d.Seconds())-1)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", l.debugAddr, secs), nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "mebench: profile:", err)
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		os.MkdirAll(l.profiles, 0o755)
+		os.WriteFile(filepath.Join(l.profiles, l.store+"-"+figure+".pprof"), b, 0o644)
+	}()
+	return func() { <-done }
+}
+
+func (l *loader) healthz(ctx context.Context, c *client) (result, error) {
 	if l.useWrk {
 		return wrk(ctx, l.dir, c.base, l.conns, l.d, wrkRequests{method: http.MethodGet, path: "/healthz"})
 	}
 	return hammer(ctx, l.conns, l.d, c.healthz), nil
 }
 
-func (l loader) read(ctx context.Context, c *client, read portalRead) (result, error) {
+func (l *loader) read(ctx context.Context, c *client, read portalRead) (result, error) {
 	if l.useWrk {
 		return wrk(ctx, l.dir, c.base, l.conns, l.d, read.requests())
 	}

@@ -6,6 +6,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/mail"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -13,18 +15,36 @@ import (
 )
 
 // sinks are the local SMTP server and SMS gateway ME delivers to: they
-// accept everything at once and count it.
+// accept everything at once and count it, and count a second delivery of
+// a notification (the same SMS reference or Message-ID) as a repeat:
+// exactly-once holds under load too.
 type sinks struct {
 	smtpAddr string
 	smsURL   string
 	mails    atomic.Int64
 	sms      atomic.Int64
+	repeats  atomic.Int64
+	seenMu   sync.Mutex
+	seen     map[string]bool
 	smtp     *smtp.Server
 	http     *http.Server
 }
 
+// delivered counts key, and a repeat when it came before.
+func (s *sinks) delivered(key string) {
+	if key == "" {
+		return
+	}
+	s.seenMu.Lock()
+	defer s.seenMu.Unlock()
+	if s.seen[key] {
+		s.repeats.Add(1)
+	}
+	s.seen[key] = true
+}
+
 func startSinks() (*sinks, error) {
-	s := &sinks{}
+	s := &sinks{seen: map[string]bool{}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -42,7 +62,8 @@ func startSinks() (*sinks, error) {
 	}
 	s.smsURL = "http://" + hl.Addr().String() + "/send"
 	s.http = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
+		r.ParseForm()
+		s.delivered("sms " + r.PostForm.Get("reference"))
 		s.sms.Add(1)
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"status":"created"}`)
@@ -90,7 +111,8 @@ func (s *sinks) drain(ctx context.Context, from counts, want int64, timeout time
 		}
 		return fmt.Sprintf("%.0f/s (%d in %.1f s after the run)", float64(n)/elapsed, n, elapsed)
 	}
-	status = fmt.Sprintf("%d of %d e-mails and %d of %d SMS delivered", last.mails-from.mails, want, last.sms-from.sms, want)
+	status = fmt.Sprintf("%d e-mails and %d SMS delivered for %d signals (a signal to a case of several citizens notifies each); %d delivered twice",
+		last.mails-from.mails, last.sms-from.sms, want, s.repeats.Load())
 	return rate(last.mails - start.mails), rate(last.sms - start.sms), status
 }
 
@@ -103,7 +125,11 @@ type smtpSession struct{ s *sinks }
 func (ss *smtpSession) Mail(string, *smtp.MailOptions) error { return nil }
 func (ss *smtpSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
 func (ss *smtpSession) Data(r io.Reader) error {
-	io.Copy(io.Discard, r)
+	m, err := mail.ReadMessage(r)
+	if err == nil {
+		ss.s.delivered("mail " + m.Header.Get("Message-ID"))
+		io.Copy(io.Discard, m.Body)
+	}
 	ss.s.mails.Add(1)
 	return nil
 }

@@ -2,8 +2,10 @@ package signal_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -159,5 +161,21 @@ func TestCompletionDataAsWritten(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDecodeLargeAttachment: an attachment of 10.4 MB (13.9 MB of base64, one
+// text node over libxml2's default limit of 10 MB) is read whole, within
+// shs.max_attachment_bytes' default of 10 MiB.
+func TestDecodeLargeAttachment(t *testing.T) {
+	content := bytes.Repeat([]byte("ME bilaga "), 1_040_000)
+	doc := regexp.MustCompile(`<content>[^<]*</content>`).ReplaceAll(example(t, "signal-all-actions.xml"),
+		[]byte("<content>"+base64.StdEncoding.EncodeToString(content)+"</content>"))
+	sig, err := decoder(t).Decode(doc)
+	if err != nil {
+		t.Fatalf("a 10.4 MB attachment: %.300v", err)
+	}
+	if !bytes.Equal(sig.Event.Attachments[0].Content, content) {
+		t.Errorf("the attachment came back as %d bytes, want the %d sent", len(sig.Event.Attachments[0].Content), len(content))
 	}
 }
