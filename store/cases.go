@@ -296,10 +296,21 @@ func (s *Store) ListCases(ctx context.Context, f me.CaseFilter) (cases []me.Case
 	// to its case by key, until the page and one more are found. The
 	// planners otherwise start from cases, or sort every case of the
 	// citizen: SQLite keeps the order of a CROSS JOIN.
+	// The case's citizens and its newest event's title come along, each
+	// from an index probe per case of the page: one query in all.
+	latest := func(column string) string {
+		return `(SELECT e.` + column + ` FROM events e WHERE e.case_id = c.id
+			ORDER BY e.time DESC, e.created_at DESC, e.id DESC LIMIT 1)`
+	}
+	aggregate := `group_concat(x.personal_identity_number, ',')`
+	if s.driver == DriverPostgres {
+		aggregate = `string_agg(x.personal_identity_number, ',')`
+	}
 	query := `
 		SELECT ` + citizenCaseColumns + `, cc.unread,
-			(SELECT e.id FROM events e WHERE e.case_id = c.id
-				ORDER BY e.time DESC, e.created_at DESC, e.id DESC LIMIT 1) AS latest_event_id
+			COALESCE(` + latest("title_sv") + `, '') AS latest_title_sv,
+			COALESCE(` + latest("title_en") + `, '') AS latest_title_en,
+			(SELECT ` + aggregate + ` FROM case_citizens x WHERE x.case_id = c.id) AS citizens
 		FROM case_citizens cc CROSS JOIN cases c
 		WHERE c.id = cc.case_id
 			AND cc.personal_identity_number = ?
@@ -334,8 +345,10 @@ func (s *Store) ListCases(ctx context.Context, f me.CaseFilter) (cases []me.Case
 	}
 	var rows []struct {
 		citizenCaseRow
-		Unread        int            `db:"unread"`
-		LatestEventID sql.NullString `db:"latest_event_id"`
+		Unread        int    `db:"unread"`
+		LatestTitleSV string `db:"latest_title_sv"`
+		LatestTitleEN string `db:"latest_title_en"`
+		Citizens      string `db:"citizens"`
 	}
 	if err := sqlx.SelectContext(ctx, s.reads, &rows, s.db.Rebind(query), args...); err != nil {
 		return nil, "", fmt.Errorf("store: list cases: %w", err)
@@ -350,72 +363,14 @@ func (s *Store) ListCases(ctx context.Context, f me.CaseFilter) (cases []me.Case
 	}
 
 	cases = make([]me.CaseSummary, len(rows))
-	ids := make([]string, len(rows))
-	var latest []string
 	for i, r := range rows {
 		cases[i] = r.summary()
 		cases[i].UnreadEvents = r.Unread
-		ids[i] = r.ID
-		if r.LatestEventID.Valid {
-			latest = append(latest, r.LatestEventID.String)
-		}
-	}
-	if err := s.fillSummaries(ctx, ids, latest, cases); err != nil {
-		return nil, "", fmt.Errorf("store: list cases: %w", err)
-	}
-	return cases, nextPageToken, nil
-}
-
-// fillSummaries sets the citizens of the cases (ids[i] is cases[i]'s) and
-// their latest events' titles (latest: those events' ids) in two queries.
-func (s *Store) fillSummaries(ctx context.Context, ids, latest []string, cases []me.CaseSummary) error {
-	byID := make(map[string]*me.CaseSummary, len(cases))
-	for i := range cases {
-		byID[ids[i]] = &cases[i]
-	}
-
-	var links []struct {
-		CaseID string `db:"case_id"`
-		PNR    string `db:"personal_identity_number"`
-	}
-	query, args, err := sqlx.In(`
-		SELECT case_id, personal_identity_number FROM case_citizens WHERE case_id IN (?)`, ids)
-	if err != nil {
-		return err
-	}
-	if err := sqlx.SelectContext(ctx, s.reads, &links, s.db.Rebind(query), args...); err != nil {
-		return fmt.Errorf("list citizens: %w", err)
-	}
-	for _, l := range links {
-		if c := byID[l.CaseID]; c != nil {
-			c.Citizens = append(c.Citizens, l.PNR)
-		}
-	}
-	for i := range cases {
+		cases[i].LatestEventTitle = me.LocalizedText{SV: r.LatestTitleSV, EN: r.LatestTitleEN}
+		cases[i].Citizens = strings.Split(r.Citizens, ",")
 		slices.Sort(cases[i].Citizens)
 	}
-	if len(latest) == 0 {
-		return nil
-	}
-
-	var titles []struct {
-		CaseID  string `db:"case_id"`
-		TitleSV string `db:"title_sv"`
-		TitleEN string `db:"title_en"`
-	}
-	query, args, err = sqlx.In(`SELECT case_id, title_sv, title_en FROM events WHERE id IN (?)`, latest)
-	if err != nil {
-		return err
-	}
-	if err := sqlx.SelectContext(ctx, s.reads, &titles, s.db.Rebind(query), args...); err != nil {
-		return fmt.Errorf("latest events: %w", err)
-	}
-	for _, t := range titles {
-		if c := byID[t.CaseID]; c != nil {
-			c.LatestEventTitle = me.LocalizedText{SV: t.TitleSV, EN: t.TitleEN}
-		}
-	}
-	return nil
+	return cases, nextPageToken, nil
 }
 
 // CaseView returns the citizen's case at one of orgs as the citizen sees
