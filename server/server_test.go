@@ -356,6 +356,8 @@ func TestRequestsAreValidatedAndAuthorised(t *testing.T) {
 			body: `<p:GetCitizenProfile><p:citizen>19121212-1212</p:citizen></p:GetCitizenProfile>`, wantStatus: 500, wantCode: "ValidationFailed", wantInFault: "citizen"},
 		{name: "SOAPAction of another operation", path: "portal", user: "portal-a", soapAction: `"http://minaengagemang.se/portal/v1/ListCases"`,
 			body: `<p:GetEService><p:eServiceId>x</p:eServiceId></p:GetEService>`, wantStatus: 500, wantCode: "ValidationFailed", wantInFault: "SOAPAction"},
+		{name: "SOAPAction of another operation, SOAP::Lite's form", path: "portal", user: "portal-a", soapAction: `"http://minaengagemang.se/portal/v1#ListCases"`,
+			body: `<p:GetEService><p:eServiceId>x</p:eServiceId></p:GetEService>`, wantStatus: 500, wantCode: "ValidationFailed", wantInFault: "SOAPAction"},
 		{name: "client of the wrong role", path: "portal", user: "catalog-a",
 			body: `<p:GetEService><p:eServiceId>x</p:eServiceId></p:GetEService>`, wantStatus: 500, wantCode: "Forbidden", wantInFault: "role catalog"},
 		{name: "DOCTYPE", path: "portal", user: "portal-a",
