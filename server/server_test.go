@@ -453,3 +453,33 @@ func TestWSDLIsServedWithItsAddressAndSchemas(t *testing.T) {
 		}
 	}
 }
+
+// TestSingleWSDLIsServed: ?singleWsdl is the contract with its schemas
+// inlined (wsdl.Single, tested there) and its address set.
+func TestSingleWSDLIsServed(t *testing.T) {
+	ts, _ := testServer(t, "sqlite")
+	for _, name := range []string{"portal", "catalog", "etjanst"} {
+		for _, query := range []string{"singleWsdl", "singlewsdl"} {
+			resp, err := http.Get(ts.URL + "/soap/" + name + "?" + query)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || !strings.Contains(string(body), `<soap:address location="`+ts.URL+`/soap/`+name+`"/>`) {
+				t.Errorf("%s?%s: status %d, soap:address not %s/soap/%s", name, query, resp.StatusCode, ts.URL, name)
+			}
+			var defs struct {
+				Schemas []struct {
+					TargetNamespace string `xml:"targetNamespace,attr"`
+				} `xml:"types>schema"`
+			}
+			if err := xml.Unmarshal(body, &defs); err != nil || len(defs.Schemas) != 3 {
+				t.Errorf("%s?%s: %v, %d schemas inlined; want 3 (the service's, common, fault)", name, query, err, len(defs.Schemas))
+			}
+			if strings.Contains(string(body), "schemaLocation") {
+				t.Errorf("%s?%s: a schemaLocation is left", name, query)
+			}
+		}
+	}
+}
