@@ -230,8 +230,8 @@ func TestEServiceCatalogThroughGeneratedClients(t *testing.T) {
 		if err != nil {
 			t.Fatalf("PublishEService: %v", err)
 		}
-		if published.EService.OrganisationNumber != orgA || published.EService.Withdrawn != nil {
-			t.Fatalf("published = %+v; want organisation %s, not withdrawn", published.EService, orgA)
+		if published.PublishedEService.OrganisationNumber != orgA || published.PublishedEService.Withdrawn != nil {
+			t.Fatalf("published = %+v; want organisation %s, not withdrawn", published.PublishedEService, orgA)
 		}
 
 		for _, q := range []portal.ListEServices{
