@@ -82,7 +82,7 @@ func (s portalService) ListCases(ctx context.Context, req *portal.ListCases) (*p
 	}
 	resp := &portal.ListCasesResponse{NextPageToken: optional[portal.PageToken](next)}
 	for _, c := range list {
-		resp.Case_ = append(resp.Case_, toSummary(c, s.catalogue.organisations.name(c.OrganisationNumber)))
+		resp.CaseSummary = append(resp.CaseSummary, toSummary(c, s.catalogue.organisations.name(c.OrganisationNumber)))
 	}
 	return resp, nil
 }
@@ -105,9 +105,9 @@ func (s portalService) GetCase(ctx context.Context, req *portal.GetCase) (*porta
 	}
 	detail := portal.CaseDetail{Summary: toSummary(v.CaseSummary, s.catalogue.organisations.name(v.OrganisationNumber)), HandlerName: optional[portal.ShortText](v.Handler.Name)}
 	for _, e := range v.Events {
-		detail.Event = append(detail.Event, toEvent(e))
+		detail.CaseEvent = append(detail.CaseEvent, toEvent(e))
 	}
-	return &portal.GetCaseResponse{Case_: detail}, nil
+	return &portal.GetCaseResponse{CaseDetail: detail}, nil
 }
 
 func (s portalService) MarkEventRead(ctx context.Context, req *portal.MarkEventRead) (*portal.MarkEventReadResponse, error) {
@@ -178,7 +178,7 @@ func (s portalService) SendMessageToHandler(ctx context.Context, req *portal.Sen
 	case err != nil:
 		return nil, err
 	}
-	return &portal.SendMessageToHandlerResponse{EventId: portal.Identifier(ev.ID)}, nil
+	return &portal.SendMessageToHandlerResponse{MessageEventId: portal.Identifier(ev.ID)}, nil
 }
 
 func (s portalService) ArchiveCase(ctx context.Context, req *portal.ArchiveCase) (*portal.ArchiveCaseResponse, error) {

@@ -65,10 +65,10 @@ func TestSeedFlowTwo(t *testing.T) {
 		}
 
 		list, err := por.ListCasesContext(ctx, &portal.ListCases{Citizen: tolvan})
-		if err != nil || len(list.Case_) != 1 {
-			t.Fatalf("ListCases: %v, %d cases", err, len(list.Case_))
+		if err != nil || len(list.CaseSummary) != 1 {
+			t.Fatalf("ListCases: %v, %d cases", err, len(list.CaseSummary))
 		}
-		sum := list.Case_[0]
+		sum := list.CaseSummary[0]
 		if sum.UnreadEvents != 1 || sum.Status != portal.CaseStatusDecided || sum.LatestEventTitle == nil || sum.OrganisationName != "Demo kommun" {
 			t.Errorf("case in the list: %+v", sum)
 		}
@@ -76,20 +76,20 @@ func TestSeedFlowTwo(t *testing.T) {
 		if err != nil {
 			t.Fatalf("GetCase: %v", err)
 		}
-		ev := got.Case_.Event[0]
-		if len(got.Case_.Event) != 1 || ev.Read || len(ev.Attachment) != 2 || len(ev.Action) != 5 || deref(got.Case_.HandlerName) != "Anna Lindqvist, Bygglovsenheten" {
-			t.Fatalf("GetCase: %+v", got.Case_)
+		ev := got.CaseDetail.CaseEvent[0]
+		if len(got.CaseDetail.CaseEvent) != 1 || ev.Read || len(ev.Attachment) != 2 || len(ev.Action) != 5 || deref(got.CaseDetail.HandlerName) != "Anna Lindqvist, Bygglovsenheten" {
+			t.Fatalf("GetCase: %+v", got.CaseDetail)
 		}
 		if _, err := por.MarkEventReadContext(ctx, &portal.MarkEventRead{Citizen: tolvan, EventId: ev.Id}); err != nil {
 			t.Fatalf("MarkEventRead: %v", err)
 		}
 		list, _ = por.ListCasesContext(ctx, &portal.ListCases{Citizen: tolvan})
-		if list.Case_[0].UnreadEvents != 0 {
-			t.Errorf("after MarkEventRead: %d unread", list.Case_[0].UnreadEvents)
+		if list.CaseSummary[0].UnreadEvents != 0 {
+			t.Errorf("after MarkEventRead: %d unread", list.CaseSummary[0].UnreadEvents)
 		}
 		// Read on one portal is read on all: the seen log is per citizen.
 		other, _ := por.GetCaseContext(ctx, &portal.GetCase{Citizen: tolvan, CaseId: sum.Id})
-		if !other.Case_.Event[0].Read {
+		if !other.CaseDetail.CaseEvent[0].Read {
 			t.Error("the event is not marked read in GetCase")
 		}
 
@@ -107,7 +107,7 @@ func TestSeedFlowTwo(t *testing.T) {
 				if err != nil {
 					t.Fatalf("SendMessageToHandler: %v", err)
 				}
-				messageEvent = r.EventId
+				messageEvent = r.MessageEventId
 			}
 		}
 		msgs := smtp.WaitFor(t, 1, 10*time.Second)
@@ -118,8 +118,8 @@ func TestSeedFlowTwo(t *testing.T) {
 			t.Errorf("the mail to the handler: to %v, subject %q, reply-to %q, from %q\n%s", m.To, m.Subject, m.Header.Get("Reply-To"), m.Header.Get("From"), m.Body)
 		}
 		got, _ = por.GetCaseContext(ctx, &portal.GetCase{Citizen: tolvan, CaseId: sum.Id})
-		if got.Case_.Event[0].Id != messageEvent || !got.Case_.Event[0].FromCitizen {
-			t.Errorf("the citizen's message is not the newest event of the case: %+v", got.Case_.Event[0])
+		if got.CaseDetail.CaseEvent[0].Id != messageEvent || !got.CaseDetail.CaseEvent[0].FromCitizen {
+			t.Errorf("the citizen's message is not the newest event of the case: %+v", got.CaseDetail.CaseEvent[0])
 		}
 		for _, body := range []string{
 			`<p:ListCases><p:citizen>` + tolvan + `</p:citizen></p:ListCases>`,
@@ -144,12 +144,12 @@ func TestSeedFlowTwo(t *testing.T) {
 			t.Fatalf("ArchiveCase: %v", err)
 		}
 		list, _ = por.ListCasesContext(ctx, &portal.ListCases{Citizen: tolvan})
-		if len(list.Case_) != 0 {
+		if len(list.CaseSummary) != 0 {
 			t.Errorf("an archived case is still in the default list")
 		}
 		list, _ = por.ListCasesContext(ctx, &portal.ListCases{Citizen: tolvan, IncludeArchived: ptr(true)})
-		if len(list.Case_) != 1 || !list.Case_[0].Archived {
-			t.Errorf("includeArchived: %d cases", len(list.Case_))
+		if len(list.CaseSummary) != 1 || !list.CaseSummary[0].Archived {
+			t.Errorf("includeArchived: %d cases", len(list.CaseSummary))
 		}
 
 		// The organisation reopens the case: it is back in the list.
@@ -159,8 +159,8 @@ func TestSeedFlowTwo(t *testing.T) {
 			t.Fatalf("reopening signal: %d %s", resp.StatusCode, readBody(resp))
 		}
 		list, _ = por.ListCasesContext(ctx, &portal.ListCases{Citizen: tolvan})
-		if len(list.Case_) != 1 || list.Case_[0].Archived {
-			t.Errorf("a reopened case is not back in the default list: %d cases", len(list.Case_))
+		if len(list.CaseSummary) != 1 || list.CaseSummary[0].Archived {
+			t.Errorf("a reopened case is not back in the default list: %d cases", len(list.CaseSummary))
 		}
 	})
 }
@@ -187,16 +187,16 @@ func TestREADMEExampleSequenceArchives(t *testing.T) {
 			t.Fatalf("signal-all-actions.xml: %d %s", resp.StatusCode, readBody(resp))
 		}
 		list, err := por.ListCasesContext(ctx, &portal.ListCases{Citizen: tolvan})
-		if err != nil || len(list.Case_) != 1 {
+		if err != nil || len(list.CaseSummary) != 1 {
 			t.Fatalf("ListCases: %v, %+v", err, list)
 		}
-		caseID := list.Case_[0].Id
+		caseID := list.CaseSummary[0].Id
 		got, err := por.GetCaseContext(ctx, &portal.GetCase{Citizen: tolvan, CaseId: caseID})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if _, err := por.SendMessageToHandlerContext(ctx, &portal.SendMessageToHandler{Citizen: tolvan, CaseId: caseID,
-			EventId: got.Case_.Event[0].Id, Text: "Hej! Måste vi vänta på startbeskedet?"}); err != nil {
+			EventId: got.CaseDetail.CaseEvent[0].Id, Text: "Hej! Måste vi vänta på startbeskedet?"}); err != nil {
 			t.Fatalf("SendMessageToHandler: %v", err)
 		}
 		if resp := postSHS(t, env.ts, shsMessage{signal: example("signal-archive.xml")}); resp.StatusCode != 202 {
@@ -206,8 +206,8 @@ func TestREADMEExampleSequenceArchives(t *testing.T) {
 			if _, err := por.ArchiveCaseContext(ctx, &portal.ArchiveCase{Citizen: citizen, CaseId: caseID}); err != nil {
 				t.Errorf("ArchiveCase for %s: %s", citizen, faultCode(err))
 			}
-			if l, err := por.ListCasesContext(ctx, &portal.ListCases{Citizen: citizen}); err != nil || len(l.Case_) != 0 {
-				t.Errorf("ListCases for %s after archiving: %v, %d cases; want none", citizen, err, len(l.Case_))
+			if l, err := por.ListCasesContext(ctx, &portal.ListCases{Citizen: citizen}); err != nil || len(l.CaseSummary) != 0 {
+				t.Errorf("ListCases for %s after archiving: %v, %d cases; want none", citizen, err, len(l.CaseSummary))
 			}
 		}
 	})
@@ -254,13 +254,13 @@ func TestCoApplicantsSeeWhoWrote(t *testing.T) {
 			t.Fatalf("ReportCompletion: %v", err)
 		}
 
-		wantAuthor := map[portal.Identifier]string{msg.EventId: tolvan, done.EventId: asa, portal.Identifier(events[0].ID): ""}
+		wantAuthor := map[portal.Identifier]string{msg.MessageEventId: tolvan, done.EventId: asa, portal.Identifier(events[0].ID): ""}
 		for _, viewer := range []portal.PersonalIdentityNumber{tolvan, asa} {
 			got, err := por.GetCaseContext(ctx, &portal.GetCase{Citizen: viewer, CaseId: portal.Identifier(c.ID)})
 			if err != nil {
 				t.Fatalf("GetCase for %s: %v", viewer, err)
 			}
-			for _, ev := range got.Case_.Event {
+			for _, ev := range got.CaseDetail.CaseEvent {
 				want, known := wantAuthor[ev.Id]
 				if !known {
 					t.Errorf("GetCase for %s: unexpected event %s", viewer, ev.Id)
@@ -333,15 +333,15 @@ func TestAuthorisationMatrix(t *testing.T) {
 		}, "Conflict"},
 		{"ListCases, another citizen sees nothing", func() error {
 			l, err := portalA.ListCasesContext(ctx, &portal.ListCases{Citizen: portal.PersonalIdentityNumber(stranger)})
-			if err == nil && len(l.Case_) != 0 {
-				return fmt.Errorf("%d cases", len(l.Case_))
+			if err == nil && len(l.CaseSummary) != 0 {
+				return fmt.Errorf("%d cases", len(l.CaseSummary))
 			}
 			return err
 		}, "no fault"},
 		{"ListCases, another organisation's portal sees nothing", func() error {
 			l, err := portalB.ListCasesContext(ctx, &portal.ListCases{Citizen: tolvan})
-			if err == nil && len(l.Case_) != 0 {
-				return fmt.Errorf("%d cases", len(l.Case_))
+			if err == nil && len(l.CaseSummary) != 0 {
+				return fmt.Errorf("%d cases", len(l.CaseSummary))
 			}
 			return err
 		}, "no fault"},
@@ -398,7 +398,7 @@ func TestListCasesPagesThroughAll(t *testing.T) {
 		if err != nil {
 			t.Fatalf("page %d: %v", pages, err)
 		}
-		for _, c := range page.Case_ {
+		for _, c := range page.CaseSummary {
 			if seen[c.Id] {
 				t.Fatalf("case %s on two pages", c.Id)
 			}

@@ -141,7 +141,7 @@ func (s catalogService) PublishEService(ctx context.Context, req *catalog.Publis
 	if err != nil {
 		return nil, err
 	}
-	return &catalog.PublishEServiceResponse{EService: toEService(stored, s.organisations.name(stored.OrganisationNumber))}, nil
+	return &catalog.PublishEServiceResponse{PublishedEService: toEService(stored, s.organisations.name(stored.OrganisationNumber))}, nil
 }
 
 func (s catalogService) WithdrawEService(ctx context.Context, req *catalog.WithdrawEService) (*catalog.WithdrawEServiceResponse, error) {

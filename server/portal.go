@@ -86,7 +86,7 @@ func (s portalService) UpdateCitizenProfile(ctx context.Context, req *portal.Upd
 	if err != nil {
 		return nil, err
 	}
-	return &portal.UpdateCitizenProfileResponse{Profile: toProfile(stored)}, nil
+	return &portal.UpdateCitizenProfileResponse{StoredProfile: toProfile(stored)}, nil
 }
 
 func (s portalService) CreateStartTicket(ctx context.Context, req *portal.CreateStartTicket) (*portal.CreateStartTicketResponse, error) {

@@ -230,8 +230,8 @@ func TestEServiceCatalogThroughGeneratedClients(t *testing.T) {
 		if err != nil {
 			t.Fatalf("PublishEService: %v", err)
 		}
-		if published.EService.OrganisationNumber != orgA || published.EService.Withdrawn != nil {
-			t.Fatalf("published = %+v; want organisation %s, not withdrawn", published.EService, orgA)
+		if published.PublishedEService.OrganisationNumber != orgA || published.PublishedEService.Withdrawn != nil {
+			t.Fatalf("published = %+v; want organisation %s, not withdrawn", published.PublishedEService, orgA)
 		}
 
 		for _, q := range []portal.ListEServices{
@@ -356,6 +356,8 @@ func TestRequestsAreValidatedAndAuthorised(t *testing.T) {
 			body: `<p:GetCitizenProfile><p:citizen>19121212-1212</p:citizen></p:GetCitizenProfile>`, wantStatus: 500, wantCode: "ValidationFailed", wantInFault: "citizen"},
 		{name: "SOAPAction of another operation", path: "portal", user: "portal-a", soapAction: `"http://minaengagemang.se/portal/v1/ListCases"`,
 			body: `<p:GetEService><p:eServiceId>x</p:eServiceId></p:GetEService>`, wantStatus: 500, wantCode: "ValidationFailed", wantInFault: "SOAPAction"},
+		{name: "SOAPAction of another operation, SOAP::Lite's form", path: "portal", user: "portal-a", soapAction: `"http://minaengagemang.se/portal/v1#ListCases"`,
+			body: `<p:GetEService><p:eServiceId>x</p:eServiceId></p:GetEService>`, wantStatus: 500, wantCode: "ValidationFailed", wantInFault: "SOAPAction"},
 		{name: "client of the wrong role", path: "portal", user: "catalog-a",
 			body: `<p:GetEService><p:eServiceId>x</p:eServiceId></p:GetEService>`, wantStatus: 500, wantCode: "Forbidden", wantInFault: "role catalog"},
 		{name: "DOCTYPE", path: "portal", user: "portal-a",
@@ -448,6 +450,36 @@ func TestWSDLIsServedWithItsAddressAndSchemas(t *testing.T) {
 				t.Errorf("%s imports %s: %v %v", name, imp.Location, err, r.Status)
 			}
 			r.Body.Close()
+		}
+	}
+}
+
+// TestSingleWSDLIsServed: ?singleWsdl is the contract with its schemas
+// inlined (wsdl.Single, tested there) and its address set.
+func TestSingleWSDLIsServed(t *testing.T) {
+	ts, _ := testServer(t, "sqlite")
+	for _, name := range []string{"portal", "catalog", "etjanst"} {
+		for _, query := range []string{"singleWsdl", "singlewsdl"} {
+			resp, err := http.Get(ts.URL + "/soap/" + name + "?" + query)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || !strings.Contains(string(body), `<soap:address location="`+ts.URL+`/soap/`+name+`"/>`) {
+				t.Errorf("%s?%s: status %d, soap:address not %s/soap/%s", name, query, resp.StatusCode, ts.URL, name)
+			}
+			var defs struct {
+				Schemas []struct {
+					TargetNamespace string `xml:"targetNamespace,attr"`
+				} `xml:"types>schema"`
+			}
+			if err := xml.Unmarshal(body, &defs); err != nil || len(defs.Schemas) != 3 {
+				t.Errorf("%s?%s: %v, %d schemas inlined; want 3 (the service's, common, fault)", name, query, err, len(defs.Schemas))
+			}
+			if strings.Contains(string(body), "schemaLocation") {
+				t.Errorf("%s?%s: a schemaLocation is left", name, query)
+			}
 		}
 	}
 }

@@ -10,18 +10,25 @@ import (
 
 	"github.com/minaengagemang/me/server/requestlog"
 	"github.com/minaengagemang/me/wsdl"
+	"github.com/minaengagemang/me/xsd"
 )
 
 // serveWSDL answers GET /soap/NAME?wsdl with the contract, its
 // soap:address set to the URL it was asked on and its schema imports made
-// absolute, so that every client generator resolves them the same way.
+// absolute, so that every client generator resolves them the same way; and
+// GET /soap/NAME?singleWsdl with the same contract and every schema inlined
+// (wsdl.Single), for generators that do not follow imports (WCF's svcutil).
 func serveWSDL(name, publicURL string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.EqualFold(r.URL.RawQuery, "wsdl") {
-			http.Error(w, "this is a SOAP endpoint: POST SOAP 1.1 requests here, or GET ?wsdl for its contract", http.StatusMethodNotAllowed)
+		query := r.URL.RawQuery
+		if !strings.EqualFold(query, "wsdl") && !strings.EqualFold(query, "singleWsdl") {
+			http.Error(w, "this is a SOAP endpoint: POST SOAP 1.1 requests here, or GET ?wsdl (?singleWsdl: schemas inlined) for its contract", http.StatusMethodNotAllowed)
 			return
 		}
 		raw, err := fs.ReadFile(wsdl.Files(), name+".wsdl")
+		if err == nil && strings.EqualFold(query, "singleWsdl") {
+			raw, err = wsdl.Single(raw, xsd.Files())
+		}
 		if err != nil {
 			requestlog.From(r.Context()).Err = err
 			http.Error(w, "internal error", http.StatusInternalServerError)

@@ -7,6 +7,11 @@ import (
 	"io/fs"
 )
 
+// Version is the release of ME's contracts: the newest version attribute of
+// the schemas the WSDLs reach. 1.0 is the first release; from it on, the v1
+// namespaces change only additively (docs/decisions.md §7, §12).
+const Version = "1.0"
+
 //go:embed *.wsdl
 var files embed.FS
 

@@ -145,3 +145,29 @@ func TestSendersFromTheConfiguration(t *testing.T) {
 		t.Errorf("senders = %v; want %v", got, want)
 	}
 }
+
+// TestVersionSaysContractsRelease: `me version` says which release of the
+// contracts ME serves, and every contract file of it is at that version.
+func TestVersionSaysContractsRelease(t *testing.T) {
+	stdout, stderr, code := runMe(t, "", "version")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "\ncontracts 1.0 (released") {
+		t.Errorf("no line saying the contracts are released as 1.0:\n%s", stdout)
+	}
+	for _, file := range []string{"portal.wsdl", "catalog.wsdl", "etjanst.wsdl", "portal.xsd", "catalog.xsd", "etjanst.xsd", "common.xsd", "fault.xsd", "signal.xsd"} {
+		found := false
+		for line := range strings.Lines(stdout) {
+			if f := strings.Fields(line); len(f) == 3 && f[0] == file {
+				found = true
+				if f[1] != "1.0" {
+					t.Errorf("%s is at %s; want 1.0", file, f[1])
+				}
+			}
+		}
+		if !found {
+			t.Errorf("me version does not list %s:\n%s", file, stdout)
+		}
+	}
+}

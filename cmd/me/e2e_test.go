@@ -97,7 +97,8 @@ func demoEnv(t *testing.T, addr string) []string {
 }
 
 // TestDemoServesContractsToZeep starts ME as `make run` does and has
-// python3-zeep, an independent SOAP stack, read every WSDL.
+// python3-zeep, an independent SOAP stack, read every WSDL, as served with
+// its schemas imported (?wsdl) and inlined (?singleWsdl).
 func TestDemoServesContractsToZeep(t *testing.T) {
 	addr := freeAddr(t)
 	logs := startME(t, "../../config/demo.yaml", addr, demoEnv(t, addr)...)
@@ -108,22 +109,24 @@ func TestDemoServesContractsToZeep(t *testing.T) {
 		"etjanst": {"RedeemTicket", "ReportCompletion"},
 	}
 	for svc, ops := range operations {
-		url := "http://" + addr + "/soap/" + svc + "?wsdl"
-		out, err := exec.Command("/usr/bin/python3", "-m", "zeep", url).CombinedOutput()
-		if err != nil {
-			t.Fatalf("python3 -m zeep %s: %v (install Debian's python3-zeep)\n%s", url, err, out)
-		}
-		_, listed, found := strings.Cut(string(out), "Operations:")
-		if !found {
-			t.Fatalf("zeep lists no operations for %s:\n%s", svc, out)
-		}
-		for _, op := range ops {
-			if !strings.Contains(listed, op+"(") {
-				t.Errorf("zeep does not list %s.%s", svc, op)
+		for _, query := range []string{"?wsdl", "?singleWsdl"} {
+			url := "http://" + addr + "/soap/" + svc + query
+			out, err := exec.Command("/usr/bin/python3", "-m", "zeep", url).CombinedOutput()
+			if err != nil {
+				t.Fatalf("python3 -m zeep %s: %v (install Debian's python3-zeep)\n%s", url, err, out)
 			}
-		}
-		if strings.Contains(string(out), "Traceback") || strings.Contains(string(out), "Unresolved") {
-			t.Errorf("zeep reports a problem with %s:\n%s", svc, out)
+			_, listed, found := strings.Cut(string(out), "Operations:")
+			if !found {
+				t.Fatalf("zeep lists no operations for %s:\n%s", url, out)
+			}
+			for _, op := range ops {
+				if !strings.Contains(listed, op+"(") {
+					t.Errorf("zeep does not list %s.%s from %s", svc, op, url)
+				}
+			}
+			if strings.Contains(string(out), "Traceback") || strings.Contains(string(out), "Unresolved") {
+				t.Errorf("zeep reports a problem with %s:\n%s", url, out)
+			}
 		}
 	}
 	// The demo portal is on, in Swedish.

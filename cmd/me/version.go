@@ -11,10 +11,12 @@ import (
 	"github.com/minaengagemang/me/xsd"
 )
 
-// printVersion prints ME's version and the version and namespace of every
-// contract it serves, so an integrator can tell what a server speaks.
+// printVersion prints ME's version, the release of its contracts and the
+// version and namespace of every contract file it serves, so an integrator
+// can tell what a server speaks.
 func printVersion(w io.Writer) error {
 	fmt.Fprintf(w, "me %s (%s, %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintf(w, "contracts %s (released; the v1 namespaces change only additively)\n", wsdl.Version)
 	var schemaHead struct {
 		TargetNamespace string `xml:"targetNamespace,attr"`
 		Version         string `xml:"version,attr"`
@@ -34,8 +36,8 @@ func printVersion(w io.Writer) error {
 				return fmt.Errorf("%s: %w", e.Name(), err)
 			}
 			v := schemaHead.Version
-			if v == "" {
-				v = "1.0"
+			if v == "" { // a WSDL: the release it belongs to
+				v = wsdl.Version
 			}
 			fmt.Fprintf(w, "  %-22s %-5s %s\n", e.Name(), v, schemaHead.TargetNamespace)
 		}

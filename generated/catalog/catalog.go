@@ -24,7 +24,7 @@ type PublishEServiceResponse struct {
 	XMLName xml.Name `xml:"http://minaengagemang.se/catalog/v1 PublishEServiceResponse"`
 
 	// The published e-service with its publication date.
-	EService EService `xml:"http://minaengagemang.se/catalog/v1 eService" json:"eService,omitempty"`
+	PublishedEService EService `xml:"http://minaengagemang.se/catalog/v1 publishedEService" json:"publishedEService,omitempty"`
 }
 
 type WithdrawEService struct {

@@ -348,7 +348,7 @@ type Event struct {
 	// What the citizen can do with this event.
 	Action []Action `xml:"http://minaengagemang.se/schema/common/v1 action,omitempty" json:"action,omitempty"`
 
-	// Since 1.1. For an event a citizen's action made (fromCitizen true): the personnummer of the citizen who made it (författare). Compare it with the citizen you asked for to tell the citizen's own events ("from you") from those of the case's other citizens; it is for that comparison, not for display. Left out for the case system's events, and when ME does not know who (a completion the e-service reported without its citizen).
+	// For an event a citizen's action made (fromCitizen true): the personnummer of the citizen who made it (författare). Compare it with the citizen you asked for to tell the citizen's own events ("from you") from those of the case's other citizens; it is for that comparison, not for display. Left out for the case system's events, and when ME does not know who (a completion the e-service reported without its citizen).
 	Author *PersonalIdentityNumber `xml:"http://minaengagemang.se/schema/common/v1 author,omitempty" json:"author,omitempty"`
 }
 
@@ -397,7 +397,7 @@ type CaseDetail struct {
 	HandlerName *ShortText `xml:"http://minaengagemang.se/schema/common/v1 handlerName,omitempty" json:"handlerName,omitempty"`
 
 	// The case's events, newest first.
-	Event []Event `xml:"http://minaengagemang.se/schema/common/v1 event,omitempty" json:"event,omitempty"`
+	CaseEvent []Event `xml:"http://minaengagemang.se/schema/common/v1 caseEvent,omitempty" json:"caseEvent,omitempty"`
 }
 
 type IssuedTicket struct {

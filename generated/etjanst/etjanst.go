@@ -48,7 +48,7 @@ type ReportCompletion struct {
 	// The e-service's own reference for the submission, shown to the citizen.
 	Reference *ShortText `xml:"http://minaengagemang.se/etjanst/v1 reference,omitempty" json:"reference,omitempty"`
 
-	// Since 1.1. The citizen who sent the completion: citizen/personalIdentityNumber from RedeemTicket. It must be a citizen of the case. With it, the portal shows the "completion received" event as that citizen's, and the case's other citizens as their co-applicant's; without it, as a citizen's of the case, whose is not known. Send it.
+	// The citizen who sent the completion: citizen/personalIdentityNumber from RedeemTicket. It must be a citizen of the case. With it, the portal shows the "completion received" event as that citizen's, and the case's other citizens as their co-applicant's; without it, as a citizen's of the case, whose is not known. Send it.
 	Citizen *PersonalIdentityNumber `xml:"http://minaengagemang.se/etjanst/v1 citizen,omitempty" json:"citizen,omitempty"`
 }
 

@@ -106,8 +106,8 @@ type ListCases struct {
 type ListCasesResponse struct {
 	XMLName xml.Name `xml:"http://minaengagemang.se/portal/v1 ListCasesResponse"`
 
-	// A case.
-	Case_ []CaseSummary `xml:"http://minaengagemang.se/portal/v1 case,omitempty" json:"case,omitempty"`
+	// A case, one element per case.
+	CaseSummary []CaseSummary `xml:"http://minaengagemang.se/portal/v1 caseSummary,omitempty" json:"caseSummary,omitempty"`
 
 	// Present when there are more cases: pass it to get the next page.
 	NextPageToken *PageToken `xml:"http://minaengagemang.se/portal/v1 nextPageToken,omitempty" json:"nextPageToken,omitempty"`
@@ -127,7 +127,7 @@ type GetCaseResponse struct {
 	XMLName xml.Name `xml:"http://minaengagemang.se/portal/v1 GetCaseResponse"`
 
 	// The case and its events.
-	Case_ CaseDetail `xml:"http://minaengagemang.se/portal/v1 case" json:"case,omitempty"`
+	CaseDetail CaseDetail `xml:"http://minaengagemang.se/portal/v1 caseDetail" json:"caseDetail,omitempty"`
 }
 
 type MarkEventRead struct {
@@ -189,8 +189,8 @@ type SendMessageToHandler struct {
 type SendMessageToHandlerResponse struct {
 	XMLName xml.Name `xml:"http://minaengagemang.se/portal/v1 SendMessageToHandlerResponse"`
 
-	// ME's id of the citizen's message event.
-	EventId Identifier `xml:"http://minaengagemang.se/portal/v1 eventId" json:"eventId,omitempty"`
+	// ME's id of the citizen's message event, a new event (not the eventId of the request).
+	MessageEventId Identifier `xml:"http://minaengagemang.se/portal/v1 messageEventId" json:"messageEventId,omitempty"`
 }
 
 type CreateCompletionTicket struct {
@@ -255,7 +255,7 @@ type UpdateCitizenProfileResponse struct {
 	XMLName xml.Name `xml:"http://minaengagemang.se/portal/v1 UpdateCitizenProfileResponse"`
 
 	// The profile as stored.
-	Profile CitizenProfile `xml:"http://minaengagemang.se/portal/v1 profile" json:"profile,omitempty"`
+	StoredProfile CitizenProfile `xml:"http://minaengagemang.se/portal/v1 storedProfile" json:"storedProfile,omitempty"`
 }
 
 type PortalPortType interface {

@@ -151,7 +151,7 @@ func (d *demo) casesPage(w http.ResponseWriter, r *http.Request, s session) {
 		d.fail(w, r, "ListCases", err)
 		return
 	}
-	for _, c := range res.Case_ {
+	for _, c := range res.CaseSummary {
 		data.Cases = append(data.Cases, caseRow{
 			ID: string(c.Id), Title: sv(c.Title), CaseNumber: str(c.CaseNumber), Organisation: string(c.OrganisationName),
 			Status: statusText[c.Status], StatusCode: string(c.Status), Updated: d.formatTime(c.Updated.ToGoTime()),
@@ -209,7 +209,7 @@ func (d *demo) casePage(w http.ResponseWriter, r *http.Request, s session) {
 		d.fail(w, r, "GetCase", err)
 		return
 	}
-	c := res.Case_
+	c := res.CaseDetail
 	sum := c.Summary
 	data := caseData{
 		ID: string(sum.Id), Title: sv(sum.Title), CaseNumber: str(sum.CaseNumber), Organisation: string(sum.OrganisationName),
@@ -217,7 +217,7 @@ func (d *demo) casePage(w http.ResponseWriter, r *http.Request, s session) {
 		Created: d.formatTime(sum.Created.ToGoTime()), Updated: d.formatTime(sum.Updated.ToGoTime()),
 		Archived: sum.Archived, Sent: r.URL.Query().Get("skickat") == "1",
 	}
-	events := c.Event
+	events := c.CaseEvent
 	sort.SliceStable(events, func(i, j int) bool { return events[i].Time.ToGoTime().After(events[j].Time.ToGoTime()) })
 	// ArchiveCase asks the case system's latest event (the newest not from
 	// a citizen) for its archive action: only that event's button works.

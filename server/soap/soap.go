@@ -51,6 +51,14 @@ func NewEndpoint(name string, schema *xsd.Schema, ops []Operation, maxBody int64
 	return e
 }
 
+// actionNames reports whether a SOAPAction header names op: the contract's
+// form (namespace/Operation), or namespace#Operation, which SOAP::Lite and
+// other RPC-minded stacks send by default. An empty SOAPAction names any
+// operation: the body element chooses.
+func actionNames(action string, op Operation) bool {
+	return action == "" || action == op.SOAPAction || action == op.Request.Space+"#"+op.Name
+}
+
 func (e *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt != "text/xml" {
@@ -109,7 +117,7 @@ func (e *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	requestlog.From(r.Context()).Operation = op.Name
-	if action := strings.Trim(r.Header.Get("SOAPAction"), `"`); action != "" && action != op.SOAPAction {
+	if action := strings.Trim(r.Header.Get("SOAPAction"), `"`); !actionNames(action, op) {
 		WriteFault(w, r, http.StatusInternalServerError, me.Errorf(me.CodeValidationFailed,
 			"SOAPAction %q does not match the body element %s; send %q or none", action, clark(p.name), op.SOAPAction))
 		return
