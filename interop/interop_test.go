@@ -63,7 +63,7 @@ type stack struct {
 func TestStacks(t *testing.T) {
 	names := stackNames(t)
 	if len(names) == 0 {
-		t.Fatal("no stack to run: each is a directory interop/<stack> with a run.sh (INTEROP_STACKS names some of them)")
+		t.Skip("no stack to run: each is a directory interop/<stack> with a run.sh (INTEROP_STACKS names some of them)")
 	}
 	me := startME(t)
 	var stacks []*stack
