@@ -23,9 +23,9 @@ type catalogue struct {
 }
 
 // catalogRecheck is how often a node asks the store whether the catalog
-// changed (store.CatalogVersion): another node's, or `me eservice`'s,
-// publication or withdrawal shows here within this time; this node's at
-// once.
+// changed (store.CatalogVersion): a publication or withdrawal through
+// another node (a catalog client's call, or eservices[] published at its
+// start) shows here within this time; through this node, at once.
 const catalogRecheck = time.Second
 
 // snapshot is the published e-services in memory, for GetEService and

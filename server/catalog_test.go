@@ -14,7 +14,7 @@ import (
 
 // TestCatalogSnapshotFollowsEveryNode checks that GetEService, served
 // from memory, shows what this node publishes and withdraws at once, and
-// what another node (or `me eservice`) does in the store within
+// what another node does in the store within
 // catalogRecheck.
 func TestCatalogSnapshotFollowsEveryNode(t *testing.T) {
 	forEachDriver(t, func(t *testing.T, driver string) {
