@@ -464,4 +464,8 @@ func TestResponsesDeclareEachNamespaceOnce(t *testing.T) {
 	if n := strings.Count(page, "http://minaengagemang.se/schema/common/v1"); n != 1 {
 		t.Errorf("the common namespace is written %d times in GetCase's answer; want once:\n%s", n, page)
 	}
+	fault := env.rawPortal(t, "portal-a", `<p:GetCase><p:citizen>`+tolvan+`</p:citizen><p:caseId>cnothing</p:caseId></p:GetCase>`)
+	if n := strings.Count(fault, "http://minaengagemang.se/schema/fault/v1"); n != 1 || !strings.Contains(fault, "NotFound") {
+		t.Errorf("the fault namespace is written %d times in a fault; want once:\n%s", n, fault)
+	}
 }

@@ -20,7 +20,7 @@ import (
 // of the prefixes is returned as it is.
 func compactNamespaces(doc []byte) []byte {
 	nss := declaredDefaults(doc)
-	if len(nss) < 2 {
+	if len(nss) == 0 {
 		return doc
 	}
 	prefixes := map[string]string{nss[0]: ""}

@@ -48,7 +48,7 @@ func TestCompactNamespaces(t *testing.T) {
 			`<name xmlns="` + c + `"><sv xmlns="` + c + `">Ansökan &amp; bygglov</sv><en xmlns="` + c + `">Permit</en></name><empty xmlns="` + c + `"/></eService></GetEServiceResponse>`, true},
 		{"completion data as written", `<R xmlns="urn:e"><data xmlns="urn:e"><k:plan xmlns:k="urn:k" k:v="1 &gt; 0"><k:x>1</k:x><y>inherits urn:e</y></k:plan>` +
 			`<z xmlns="urn:z"><w>2</w></z><!-- a comment --><![CDATA[<not a tag>]]><?pi data?></data></R>`, false},
-		{"one namespace", `<a xmlns="urn:a"><b xmlns="urn:a">x</b></a>`, false},
+		{"one namespace (a fault's detail)", `<a xmlns="urn:a"><b xmlns="urn:a">x</b><c xmlns="urn:a">y</c></a>`, true},
 		{"a prefix already taken", `<a xmlns="urn:a"><n1:b xmlns:n1="urn:n"><c xmlns="urn:c"/></n1:b></a>`, false},
 	}
 	for _, tt := range tests {
@@ -58,7 +58,7 @@ func TestCompactNamespaces(t *testing.T) {
 			if strings.Join(want, "\n") != strings.Join(got, "\n") {
 				t.Errorf("the meaning changed:\n%s\nfrom\n%s", out, tt.in)
 			}
-			if tt.smaller && (len(out) >= len(tt.in) || bytes.Count(out, []byte(c)) != 1) {
+			if tt.smaller && (len(out) >= len(tt.in) || bytes.Count(out, []byte("xmlns=")) != 1) {
 				t.Errorf("not compacted (%d → %d bytes): %s", len(tt.in), len(out), out)
 			}
 		})

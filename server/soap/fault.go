@@ -68,7 +68,7 @@ func writeFault(w http.ResponseWriter, r *http.Request, status int, faultCode st
 	b.WriteString(`<soap:Fault><faultcode>` + faultCode + `</faultcode><faultstring xml:lang="en">`)
 	xml.EscapeText(&b, []byte(string(e.Code)+": "+e.Message))
 	b.WriteString(`</faultstring><detail>`)
-	b.Write(d)
+	b.Write(compactNamespaces(d))
 	b.WriteString(`</detail></soap:Fault>`)
 	writeEnvelope(w, status, b.Bytes())
 }
