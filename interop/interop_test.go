@@ -63,7 +63,7 @@ type stack struct {
 func TestStacks(t *testing.T) {
 	names := stackNames(t)
 	if len(names) == 0 {
-		t.Skip("no stack to run: each is a directory interop/<stack> with a run.sh (INTEROP_STACKS names some of them)")
+		t.Fatal("no stack to run: INTEROP_STACKS names none of go and the directories interop/<stack> with a run.sh")
 	}
 	me := startME(t)
 	var stacks []*stack
@@ -86,14 +86,18 @@ func TestStacks(t *testing.T) {
 			"INTEROP_WORK":            t.TempDir(),
 		}
 		me.sendCase(t, name)
-		runScript(t, s)
+		if name == "go" {
+			runGo(t, s)
+		} else {
+			runScript(t, s)
+		}
 		stacks = append(stacks, s)
 	}
 	report(t, stacks)
 }
 
-// stackNames are the directories with a run.sh, or those of them named in
-// INTEROP_STACKS.
+// stackNames are "go" (the generated Go client, go_test.go) and the
+// directories with a run.sh, or those of them named in INTEROP_STACKS.
 func stackNames(t *testing.T) []string {
 	dirs, err := filepath.Glob("*/run.sh")
 	if err != nil {
@@ -103,6 +107,7 @@ func stackNames(t *testing.T) []string {
 	for _, d := range dirs {
 		names = append(names, filepath.Dir(d))
 	}
+	names = append(names, "go")
 	sort.Strings(names)
 	if only := os.Getenv("INTEROP_STACKS"); only != "" {
 		names = slices.DeleteFunc(names, func(n string) bool { return !slices.Contains(strings.Split(only, ","), n) })
