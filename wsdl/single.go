@@ -62,8 +62,8 @@ func Single(doc []byte, schemas fs.FS) ([]byte, error) {
 var importLocation = regexp.MustCompile(`(<[A-Za-z_][\w.-]*:import\b[^>]*?)\s+schemaLocation="[^"]*"`)
 
 // importedSchemas follows the xs:import elements of doc (a WSDL or a
-// schema) and of every schema they reach, and returns each schema once, in
-// the order first reached.
+// schema) and of every schema they reach, and returns each schema once,
+// every schema after the schemas it imports.
 func importedSchemas(doc []byte, schemas fs.FS) ([]schemaFile, error) {
 	var out []schemaFile
 	byNamespace := map[string]string{} // namespace -> file
@@ -96,10 +96,12 @@ func importedSchemas(doc []byte, schemas fs.FS) ([]schemaFile, error) {
 				return fmt.Errorf("wsdl: %s imports %s for namespace %q, but its targetNamespace is %q", from, name, imp.namespace, s.namespace)
 			}
 			byNamespace[s.namespace] = name
-			out = append(out, s)
 			if err := follow(name, raw); err != nil {
 				return err
 			}
+			// After what it imports: some generators (JAX-WS) resolve the
+			// types of an inlined schema only from schemas before it.
+			out = append(out, s)
 		}
 		return nil
 	}
