@@ -103,11 +103,15 @@ func insertCase(ctx context.Context, tx *sqlx.Tx, id string, c me.Case, now time
 	return err
 }
 
-// updateCase sets what a later signal updates. A signal without a handler
-// keeps the case's handler.
+// updateCase sets what a later signal updates. A signal without a case
+// number or a handler keeps the case's.
 func updateCase(ctx context.Context, tx *sqlx.Tx, id string, c me.Case, now time.Time) error {
-	query := `UPDATE cases SET case_number = ?, title_sv = ?, title_en = ?, status = ?, updated_at = ?`
-	args := []any{c.CaseNumber, c.Title.SV, c.Title.EN, string(c.Status), timestamp{now}}
+	query := `UPDATE cases SET title_sv = ?, title_en = ?, status = ?, updated_at = ?`
+	args := []any{c.Title.SV, c.Title.EN, string(c.Status), timestamp{now}}
+	if c.CaseNumber != "" {
+		query += `, case_number = ?`
+		args = append(args, c.CaseNumber)
+	}
 	if c.Handler != (me.Handler{}) {
 		query += `, handler_name = ?, handler_email = ?`
 		args = append(args, c.Handler.Name, c.Handler.Email)

@@ -328,10 +328,12 @@ func TestRecordSignalLaterEvents(t *testing.T) {
 			t.Fatalf("second event: receipt %+v (first %+v)", r2, first)
 		}
 
-		// A third event without a handler and without notification, that
-		// happened before the second.
+		// A third event without a handler, a case number and a
+		// notification, that happened before the second: the case keeps
+		// its handler and number.
 		quiet := second
 		quiet.Case.Handler = me.Handler{}
+		quiet.Case.CaseNumber = ""
 		quiet.Citizens = []me.Citizen{third}
 		quiet.Event = me.Event{ExternalID: "BN-2026-000123-H5b", Time: at(3), Title: me.LocalizedText{SV: "Intern anteckning"}, Notify: false}
 		r3 := record(t, s, shsMessage("tx-3"), quiet, at(7))
