@@ -44,7 +44,8 @@ type Config struct {
 	// process's; it answers loopback and MetricsFrom only.
 	Metrics     []prometheus.Collector
 	MetricsFrom []string
-	// Demo serves the demo pages under /demo/; nil: off.
+	// Demo serves the demo pages under /demo/, and / leads there; nil:
+	// off, and / lists the contracts.
 	Demo http.Handler
 	// ValidateResponses checks every SOAP response against the contract
 	// before it is sent. Tests turn it on.
@@ -120,8 +121,9 @@ func New(cfg Config, st *store.Store, log *logrus.Logger) (*Server, error) {
 	mux.Handle("GET /wsdl/", http.StripPrefix("/wsdl/", http.FileServerFS(wsdl.Files())))
 	mux.Handle("GET /xsd/", http.StripPrefix("/xsd/", http.FileServerFS(xsd.Files())))
 	if cfg.Demo != nil {
-		mux.Handle("/demo/", cfg.Demo)
+		mux.Handle(demoPath, cfg.Demo)
 	}
+	mux.Handle("GET /{$}", serveIndex(cfg.PublicURL, cfg.Demo != nil))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	node, err := os.Hostname()
 	if err != nil {
