@@ -158,15 +158,8 @@ static class Client
 			var cases = portal.ListCases(citizen, P.CaseStatus.received, false, false, false, false, false,
 				DateTime.MinValue, false, 0, false, null, out next) ?? new P.CaseSummary[0];
 			var c = cases.FirstOrDefault(x => x.caseNumber == caseNumber);
-			if (c == null) {
-				// Go on with the case by its title so the later operations
-				// are still tried, but report the miss.
-				var byTitle = cases.FirstOrDefault(x => x.title.sv.Contains(" " + stack + ":"));
-				if (byTitle != null)
-					caseId = byTitle.id;
-				throw new Exception(caseNumber + " not among the caseNumbers of " + cases.Length + " cases: "
-					+ string.Join(", ", cases.Select(x => x.caseNumber ?? "(absent)")));
-			}
+			Check(c != null, caseNumber + " not among the caseNumbers of " + cases.Length + " cases: "
+				+ string.Join(", ", cases.Select(x => x.caseNumber ?? "(absent)")));
 			Check(c.status == P.CaseStatus.closed, "status " + c.status);
 			caseId = c.id;
 		});

@@ -21,15 +21,26 @@ for tool in wsdl mcs mono; do
 done
 
 cd "$work" || fail_all "no INTEROP_WORK"
-# generate:
-wsdl -nologo -namespace:Me.Portal -out:"$INTEROP_WORK/Portal.cs" "$INTEROP_URL/soap/portal?wsdl" || fail_all "wsdl failed on portal?wsdl"
-# generate:
-wsdl -nologo -namespace:Me.Catalog -out:"$INTEROP_WORK/Catalog.cs" "$INTEROP_URL/soap/catalog?wsdl" || fail_all "wsdl failed on catalog?wsdl"
-# generate:
-wsdl -nologo -namespace:Me.Etjanst -out:"$INTEROP_WORK/Etjanst.cs" "$INTEROP_URL/soap/etjanst?wsdl" || fail_all "wsdl failed on etjanst?wsdl"
 
-mcs -nologo -codepage:utf8 -out:Client.exe -r:System.Web.Services -r:System.Xml \
-	"$here/Client.cs" Portal.cs Catalog.cs Etjanst.cs || fail_all "mcs could not compile Client.cs with the generated proxies"
+# generated checks that the command just before it wrote its proxy.
+generated() {
+	local rc=$? file=$1 service=$2
+	[ "$rc" -eq 0 ] && [ -s "$file" ] || fail_all "wsdl could not generate from $service?wsdl (exit $rc)"
+}
+
+# generate:
+wsdl -nologo -namespace:Me.Portal -out:"$INTEROP_WORK/Portal.cs" "$INTEROP_URL/soap/portal?wsdl"
+generated Portal.cs portal
+# generate:
+wsdl -nologo -namespace:Me.Catalog -out:"$INTEROP_WORK/Catalog.cs" "$INTEROP_URL/soap/catalog?wsdl"
+generated Catalog.cs catalog
+# generate:
+wsdl -nologo -namespace:Me.Etjanst -out:"$INTEROP_WORK/Etjanst.cs" "$INTEROP_URL/soap/etjanst?wsdl"
+generated Etjanst.cs etjanst
+
+built=$(mcs -nologo -codepage:utf8 -out:Client.exe -r:System.Web.Services -r:System.Xml \
+	"$here/Client.cs" Portal.cs Catalog.cs Etjanst.cs 2>&1) ||
+	fail_all "mcs could not build Client.cs with the generated proxies: $(grep -m1 'error CS' <<<"$built")"
 
 # Each call has its own 30 s timeout (SoapHttpClientProtocol.Timeout); this bounds the whole run.
 timeout 120 mono Client.exe || echo "mono Client.exe exited with $?"
