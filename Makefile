@@ -1,7 +1,7 @@
-# Mina Engagemang. `make run` starts ME on its embedded default (SQLite,
-# config/demo.yaml); `make test` runs every test. Both check what they need
-# first (Go, a C compiler, libxml2's headers) and, on Debian as root,
-# install what is missing.
+# Mina Engagemang. `make run` builds bin/me and starts it on the demo
+# configuration (SQLite, config/demo.yaml); `make test` runs every test.
+# Both check what they need first (Go, a C compiler, libxml2's headers)
+# and, on Debian as root, install what is missing.
 
 GO       ?= go
 SERVICES := portal catalog etjanst
@@ -12,8 +12,11 @@ export CGO_ENABLED := 1
 
 .PHONY: run test build generate bench bench-go prereq check-generated clean
 
-run: prereq
-	$(GO) run -ldflags '$(LDFLAGS)' ./cmd/me serve --config config/demo.yaml
+# run builds bin/me and runs it, so that a second `make run` starts at
+# once and `bin/me` is there for the README's next steps.
+run: build
+	@echo "starting: bin/me serve --config config/demo.yaml"
+	@bin/me serve --config config/demo.yaml
 
 test:
 	@./.ci/prereq test
@@ -22,7 +25,8 @@ test:
 	$(GO) test -count=1 ./...
 
 build: prereq
-	$(GO) build -ldflags '$(LDFLAGS)' -o bin/me ./cmd/me
+	@echo "building (the first build compiles SQLite and libxml2: a few minutes)…"
+	@$(GO) build -ldflags '$(LDFLAGS)' -o bin/me ./cmd/me
 
 # generated/ comes from wsdl/ and xsd/: gowsdl (pinned in go.mod as a tool)
 # writes types and clients, then megen fixes gowsdl's known defects, moves

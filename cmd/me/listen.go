@@ -10,9 +10,8 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"strings"
 	"time"
-
-	"github.com/sirupsen/logrus"
 
 	"github.com/minaengagemang/me/config"
 )
@@ -47,7 +46,13 @@ func (a *app) Run(ctx context.Context, h config.HTTP) error {
 		ln = tls.NewListener(ln, tlsConfig)
 		scheme = "https"
 	}
-	a.log.WithFields(logrus.Fields{"addr": ln.Addr().String(), "url": scheme + "://" + ln.Addr().String() + "/soap/portal?wsdl"}).Info("listening")
+	base := scheme + "://" + ln.Addr().String()
+	if a.publicURL != "" {
+		base = strings.TrimRight(a.publicURL, "/")
+	}
+	urls := newStartURLs(base, a.demoOn)
+	a.log.WithFields(urls.fields()).WithField("addr", ln.Addr().String()).Info("listening")
+	writeSummary(a.summary, urls)
 	if h.DebugAddr != "" {
 		stopDebug, err := a.serveDebug(h.DebugAddr)
 		if err != nil {

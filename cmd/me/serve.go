@@ -44,6 +44,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer app.Close()
+	app.summary = summaryWriter(log, stderr)
 	return app.Run(ctx, cfg.HTTP)
 }
 
@@ -118,6 +119,7 @@ func newLogger(c config.Log, out io.Writer) (*logrus.Logger, error) {
 // openStore opens and migrates the store and writes the configured
 // organisations and clients to it: the YAML file is their source of truth.
 func openStore(ctx context.Context, cfg *config.Config, log *logrus.Logger) (*store.Store, error) {
+	log.WithField("driver", cfg.Database.Driver).Info("opening the store and migrating it")
 	st, err := openDatabase(ctx, cfg.Database)
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -29,6 +30,10 @@ type app struct {
 	log      *logrus.Logger
 	tickets  config.Tickets
 	now      func() time.Time
+	// For what `me serve` says when it listens.
+	demoOn    bool
+	publicURL string
+	summary   io.Writer
 }
 
 // build makes the notifier and the HTTP server from cfg.
@@ -57,7 +62,8 @@ func build(cfg *config.Config, st *store.Store, log *logrus.Logger) (*app, error
 	if err != nil {
 		return nil, err
 	}
-	return &app{server: srv, notifier: n, store: st, log: log, tickets: cfg.Tickets, now: time.Now}, nil
+	return &app{server: srv, notifier: n, store: st, log: log, tickets: cfg.Tickets, now: time.Now,
+		demoOn: cfg.Demo.Enabled, publicURL: cfg.HTTP.PublicURL, summary: io.Discard}, nil
 }
 
 // newNotifier builds the notifier and its transports. A missing mail
