@@ -282,14 +282,21 @@ func TestDemo(t *testing.T) {
 	if c.HTTP.Addr != "127.0.0.1:8080" || c.Database.Driver != "sqlite" || c.Database.DSN != "data/me.db" {
 		t.Errorf("http/database = %+v %+v", c.HTTP, c.Database)
 	}
-	want := []me.Organisation{{Number: "2120009994", Name: "Demo kommun", PortalURL: "http://127.0.0.1:8080/demo/"}}
+	// The demo municipality, and the neighbour whose control plan
+	// e-service docs/examples/signal-all-actions.xml points at.
+	want := []me.Organisation{{Number: "2120009994", Name: "Demo kommun", PortalURL: "http://127.0.0.1:8080/demo/"},
+		{Number: "2220001016", Name: "Demo grannkommun"}}
 	if got := c.Organisations(); !reflect.DeepEqual(got, want) {
 		t.Errorf("Organisations() = %+v, want %+v", got, want)
 	}
 	roles := map[string]me.Role{}
 	for _, cl := range c.Clients() {
 		roles[cl.Name] = cl.Role
-		if cl.OrganisationNumber != "2120009994" {
+		wantOrg := "2120009994"
+		if cl.Name == "demo-etjanst-grannkommun" {
+			wantOrg = "2220001016"
+		}
+		if cl.OrganisationNumber != wantOrg {
 			t.Errorf("%s: organisation %q", cl.Name, cl.OrganisationNumber)
 		}
 		if err := bcrypt.CompareHashAndPassword([]byte(cl.SecretHash), []byte("demo")); err != nil {
@@ -301,16 +308,25 @@ func TestDemo(t *testing.T) {
 	}
 	wantRoles := map[string]me.Role{
 		"demo-portal": me.RolePortal, "demo-casesystem": me.RoleCaseSystem,
-		"demo-etjanst": me.RoleEService, "demo-catalog": me.RoleCatalog,
+		"demo-etjanst": me.RoleEService, "demo-catalog": me.RoleCatalog, "demo-etjanst-grannkommun": me.RoleEService,
 	}
 	if !reflect.DeepEqual(roles, wantRoles) {
 		t.Errorf("clients = %v, want %v", roles, wantRoles)
 	}
 	es := c.EServices()
-	if len(es) != 2 {
-		t.Fatalf("want 2 e-services, got %d", len(es))
+	if len(es) != 4 {
+		t.Fatalf("want 4 e-services (bygglov, skolskjuts and the examples' two completion e-services), got %d", len(es))
 	}
 	for _, e := range es {
+		// An etjanst client of the e-service's own organisation redeems
+		// its tickets: the demo e-service plays each as that client.
+		served := false
+		for _, cl := range c.Clients() {
+			served = served || cl.ServesEService(e.OrganisationNumber, e.ID)
+		}
+		if !served {
+			t.Errorf("no etjanst client serves e-service %s/%s", e.OrganisationNumber, e.ID)
+		}
 		if !strings.HasPrefix(e.StartURL, "http://127.0.0.1:8080/demo/etjanst/") || e.Name.SV == "" || e.Name.EN == "" ||
 			e.Description.SV == "" || e.Description.EN == "" || len(e.Areas) == 0 {
 			t.Errorf("incomplete e-service %+v", e)

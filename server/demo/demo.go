@@ -20,6 +20,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -27,6 +28,7 @@ import (
 
 	"github.com/hooklift/gowsdl/soap"
 
+	"github.com/minaengagemang/me"
 	"github.com/minaengagemang/me/generated/etjanst"
 	"github.com/minaengagemang/me/generated/portal"
 )
@@ -51,6 +53,13 @@ type Config struct {
 	// Organisation is the portal's organisationsnummer (10 digits), shown
 	// on the pages; ME takes the organisation from the portal client.
 	Organisation string
+	// Clients are ME's configured clients (config.Clients()), so that the
+	// demo e-service can play e-services of several organisations: ME lets
+	// only an etjanst client of the e-service's own organisation redeem its
+	// tickets, so the demo redeems as the client that serves the e-service
+	// (EServiceUser when it does), with EServicePassword. Without them it
+	// redeems as EServiceUser only.
+	Clients []me.Client
 }
 
 //go:embed templates/*.html
@@ -62,7 +71,7 @@ var staticFS embed.FS
 type demo struct {
 	cfg      Config
 	portal   portal.PortalPortType
-	etjanst  etjanst.EServicePortType
+	etjanst  map[string]etjanst.EServicePortType // by client name
 	pages    map[string]*template.Template
 	sessions *eserviceSessions
 	log      *slog.Logger
@@ -80,8 +89,7 @@ func New(cfg Config) (http.Handler, error) {
 		cfg: cfg,
 		portal: portal.NewPortalPortType(soap.NewClient(base+"/soap/portal",
 			soap.WithBasicAuth(cfg.PortalUser, cfg.PortalPassword), soap.WithTimeout(15*time.Second))),
-		etjanst: etjanst.NewEServicePortType(soap.NewClient(base+"/soap/etjanst",
-			soap.WithBasicAuth(cfg.EServiceUser, cfg.EServicePassword), soap.WithTimeout(15*time.Second))),
+		etjanst:  map[string]etjanst.EServicePortType{},
 		sessions: &eserviceSessions{m: map[string]*eserviceSession{}},
 		log:      slog.Default().With("component", "demo"),
 	}
@@ -89,6 +97,16 @@ func New(cfg Config) (http.Handler, error) {
 		d.loc = loc
 	} else {
 		d.loc = time.Local
+	}
+	users := []string{cfg.EServiceUser}
+	for _, c := range cfg.Clients {
+		if c.Role == me.RoleEService {
+			users = append(users, c.Name)
+		}
+	}
+	for _, u := range users {
+		d.etjanst[u] = etjanst.NewEServicePortType(soap.NewClient(base+"/soap/etjanst",
+			soap.WithBasicAuth(u, cfg.EServicePassword), soap.WithTimeout(15*time.Second)))
 	}
 	if err := d.parseTemplates(); err != nil {
 		return nil, err
@@ -137,10 +155,36 @@ func securityHeaders(h http.Handler) http.Handler {
 	})
 }
 
+// eserviceClient says which etjanst client the demo e-service id is
+// played as, and that client's organisation: EServiceUser when it serves
+// id, else another configured etjanst client that does.
+func (d *demo) eserviceClient(id string) (user, org string) {
+	var other *me.Client
+	for i, c := range d.cfg.Clients {
+		if c.Role != me.RoleEService || !slices.Contains(c.EServiceIDs, id) {
+			continue
+		}
+		if c.Name == d.cfg.EServiceUser {
+			return c.Name, c.OrganisationNumber
+		}
+		if other == nil {
+			other = &d.cfg.Clients[i]
+		}
+	}
+	if other != nil {
+		return other.Name, other.OrganisationNumber
+	}
+	return d.cfg.EServiceUser, d.cfg.Organisation
+}
+
 // eserviceSession is what the demo e-service keeps after redeeming a
 // ticket, so that the ticket can leave the address bar.
 type eserviceSession struct {
 	eserviceID string
+	name       string // the e-service's Swedish name, from the catalog
+	org        string // its organisation
+	orgName    string // and that organisation's name
+	client     string // the etjanst client that redeemed the ticket
 	csrf       string
 	res        *etjanst.RedeemTicketResponse
 	expires    time.Time
@@ -201,10 +245,20 @@ func formatPnr(p string) string {
 
 var months = [...]string{"januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober", "november", "december"}
 
+// The demo's one date format, in Swedish: "12 mars 2026" for a day,
+// "12 mars 2026 kl. 14:05" for a moment (Swedish time).
 func (d *demo) formatTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
 	t = t.In(d.loc)
-	return fmt.Sprintf("%d %s %d kl. %02d:%02d", t.Day(), months[t.Month()-1], t.Year(), t.Hour(), t.Minute())
+	return fmt.Sprintf("%s kl. %02d:%02d", formatDate(t), t.Hour(), t.Minute())
+}
+
+// formatDate writes a calendar day (an xs:date, without a zone) as is.
+func formatDate(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf("%d %s %d", t.Day(), months[t.Month()-1], t.Year())
 }

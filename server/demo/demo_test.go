@@ -71,15 +71,8 @@ func newEnv(t *testing.T) *env {
 	meTS := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() { meTS.Close(); srv.Close() })
 
-	h, err := demo.New(demo.Config{SOAPBase: meTS.URL, PortalUser: "demo-portal", PortalPassword: pw,
+	demoTS := startDemo(t, demo.Config{SOAPBase: meTS.URL, PortalUser: "demo-portal", PortalPassword: pw,
 		EServiceUser: "demo-etjanst", EServicePassword: pw, Organisation: org})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	mux.Handle(demo.Prefix, h)
-	demoTS := httptest.NewServer(mux)
-	t.Cleanup(demoTS.Close)
 
 	for _, e := range []me.EService{
 		{ID: "bygglov", Name: me.LocalizedText{SV: "Ansökan om bygglov", EN: "Building permit application"},
@@ -98,6 +91,20 @@ func newEnv(t *testing.T) *env {
 		}
 	}
 	return &env{me: meTS, demo: demoTS, st: st}
+}
+
+// startDemo serves the demo at /demo/ as ME's server mounts it.
+func startDemo(t *testing.T, cfg demo.Config) *httptest.Server {
+	t.Helper()
+	h, err := demo.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle(demo.Prefix, h)
+	ts := httptest.NewServer(mux)
+	t.Cleanup(ts.Close)
+	return ts
 }
 
 var attachmentBytes = []byte("%PDF-1.4 demo\nBeslut: åäö\x00\x01\x02")
@@ -310,7 +317,14 @@ func TestDemoFlows(t *testing.T) {
 	}
 	form := b.get("/demo/etjanst/kontrollplan")
 	mustContain(t, "completion e-service", form, "Förifyllt från Mina Engagemang", `value="Tolvan"`, `value="Tolvansson"`, `value="Solrosvägen 4"`,
-		"BN 2026-000123", "2026-04-15", "Skicka komplettering", "&lt;k:fastighet&gt;Solrosen 4&lt;/k:fastighet&gt;", "Intyg &amp;amp; ritning")
+		"<title>Komplettering: Inlämning av kontrollplan – Demo-e-tjänst</title>", "<h1>Inlämning av kontrollplan</h1>",
+		"BN 2026-000123", "<dd>15 april 2026</dd>", "Skicka komplettering",
+		"<dt>Fastighet</dt><dd>Solrosen 4</dd>", "<dt>Krav</dt><dd>Intyg &amp; ritning</dd>")
+	for _, raw := range []string{"&lt;k:", "kontrollplan&gt;", "2026-04-15", "E-tjänst: kontrollplan"} {
+		if strings.Contains(form, raw) {
+			t.Errorf("the completion e-service shows %q (raw XML, an ISO date or the e-service's id)", raw)
+		}
+	}
 	// The ticket is one-time: the old link no longer works.
 	b2 := newBrowser(t, e.demo.URL)
 	if resp, body := b2.do("GET", loc, nil); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "Länken gäller inte längre") {
@@ -357,8 +371,8 @@ func TestDemoFlows(t *testing.T) {
 	prof = b.get(loc)
 	mustContain(t, "saved profile", prof, "Dina uppgifter är sparade", `value="tolvan@demo.example"`, `value="&#43;46701234567"`, `value="en" checked`, `value="both" checked`)
 	resp, body = b.do("POST", "/demo/profil", url.Values{"csrf": {csrf(t, prof)}, "email": {"inte en adress"}, "sprak": {"sv"}, "avisering": {"email"}})
-	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "Något gick fel") {
-		t.Errorf("invalid e-mail: %d", resp.StatusCode)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "sparades inte") || !strings.Contains(body, `aria-describedby="email-fel"`) {
+		t.Errorf("invalid e-mail: %d\n%s", resp.StatusCode, body)
 	}
 
 	// The case is closed: archive it.

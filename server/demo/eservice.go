@@ -2,15 +2,13 @@ package demo
 
 import (
 	"crypto/subtle"
-	"encoding/xml"
-	"errors"
 	"html/template"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/minaengagemang/me/generated/etjanst"
+	"github.com/minaengagemang/me/generated/portal"
 )
 
 // This file is the demo E-SERVICE: the site a ticket's URL leads to
@@ -21,6 +19,7 @@ import (
 
 type eserviceData struct {
 	EServiceID     string
+	Name           string // the e-service's Swedish name
 	Completion     bool
 	Pnr            string
 	GivenName      string
@@ -32,12 +31,13 @@ type eserviceData struct {
 	Language       string
 	CaseNumber     string
 	DueDate        string
-	Data           string // the case system's completion data, indented
-	Portal         string // where the citizen came from
+	Fields         []field // the case system's completion data, readable
+	Unreadable     bool    // there was completion data the demo cannot show
+	Portal         string  // where the citizen came from
 }
 
 type receiptData struct {
-	EServiceID string
+	Name       string
 	Completion bool
 	Reference  string
 	Already    bool
@@ -59,29 +59,34 @@ func (d *demo) eserviceStart(w http.ResponseWriter, r *http.Request) {
 	res := sess.res
 	c := res.Citizen
 	v := eserviceData{
-		EServiceID: id, Completion: res.Completion != nil, Pnr: formatPnr(string(c.PersonalIdentityNumber)),
+		EServiceID: id, Name: sess.name, Completion: res.Completion != nil, Pnr: formatPnr(string(c.PersonalIdentityNumber)),
 		GivenName: str(c.GivenName), Surname: str(c.Surname), Email: str(c.Email), Mobile: str(c.Mobile), Language: string(c.Language),
 		Portal: Prefix + "arenden",
 	}
 	if a := c.Address; a != nil {
 		v.CareOf, v.Street, v.PostalCode, v.City, v.Country = str(a.CareOf), string(a.Street), string(a.PostalCode), string(a.City), str(a.Country)
 	}
+	title := sess.name
 	if comp := res.Completion; comp != nil {
+		title = "Komplettering: " + sess.name
 		v.CaseNumber = str(comp.CaseNumber)
 		if comp.DueDate != nil {
-			t := comp.DueDate.ToGoTime()
-			v.DueDate = t.Format("2006-01-02")
+			v.DueDate = formatDate(comp.DueDate.ToGoTime())
 		}
-		if comp.Data != nil {
-			v.Data = prettyXML(comp.Data.InnerXML)
+		if comp.Data != nil && strings.TrimSpace(comp.Data.InnerXML) != "" {
+			var ok bool
+			if v.Fields, ok = completionFields(comp.Data.InnerXML); !ok {
+				v.Fields, v.Unreadable = nil, true
+			}
 		}
 	}
-	p := page{Title: "E-tjänst: " + id, CSRF: sess.csrf, Org: formatOrgNumber(d.cfg.Organisation), EServiceSide: true, Data: v}
+	p := page{Title: title, CSRF: sess.csrf, Org: formatOrgNumber(sess.org), OrgName: sess.orgName, EServiceSide: true, Data: v}
 	d.render(w, http.StatusOK, "etjanst", p)
 }
 
 func (d *demo) redeem(w http.ResponseWriter, r *http.Request, id, ticket string) {
-	res, err := d.etjanst.RedeemTicketContext(r.Context(), &etjanst.RedeemTicket{Ticket: etjanst.Ticket(ticket)})
+	user, org := d.eserviceClient(id)
+	res, err := d.etjanst[user].RedeemTicketContext(r.Context(), &etjanst.RedeemTicket{Ticket: etjanst.Ticket(ticket)})
 	if err != nil {
 		if f, ok := asFault(err); ok {
 			switch f.Code {
@@ -97,21 +102,35 @@ func (d *demo) redeem(w http.ResponseWriter, r *http.Request, id, ticket string)
 				return
 			}
 			text, status := swedish(f.Code)
-			d.log.Info("RedeemTicket fault", "code", f.Code, "reference", f.Reference)
-			d.showProblem(w, r, status, problem{Heading: "Något gick fel", Text: "Något gick fel: " + text, Detail: f.Message, Reference: f.Reference, Back: Prefix + "etjanster", BackText: "Tillbaka till e-tjänsterna"})
+			d.log.Info("RedeemTicket fault", "code", f.Code, "message", f.Message, "reference", f.Reference)
+			d.showProblem(w, r, status, problem{Heading: "Något gick fel", Text: "Något gick fel: " + text, Reference: f.Reference, Back: Prefix + "etjanster", BackText: "Tillbaka till e-tjänsterna"})
 			return
 		}
 		d.fail(w, r, "RedeemTicket", err)
 		return
 	}
 	eid := string(res.EServiceId)
-	sid := d.sessions.put(&eserviceSession{eserviceID: eid, csrf: randomToken(), res: res})
+	name, orgName := d.eserviceName(r, eid, org)
+	sid := d.sessions.put(&eserviceSession{eserviceID: eid, name: name, org: org, orgName: orgName, client: user, csrf: randomToken(), res: res})
 	http.SetCookie(w, &http.Cookie{
 		Name: eserviceCookie, Value: sid, Path: Prefix + "etjanst/",
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil,
 	})
 	// Take the ticket out of the address bar, the history and Referer.
 	http.Redirect(w, r, Prefix+"etjanst/"+url.PathEscape(eid), http.StatusSeeOther)
+}
+
+// eserviceName is the e-service's Swedish name and its organisation's
+// name from the catalog, for the pages' titles and header; "E-tjänsten"
+// and "" when the catalog does not answer.
+func (d *demo) eserviceName(r *http.Request, id, org string) (name, orgName string) {
+	o := portal.OrganisationNumber(org)
+	res, err := d.portal.GetEServiceContext(r.Context(), &portal.GetEService{EServiceId: portal.Identifier(id), OrganisationNumber: &o})
+	if err != nil || sv(res.EService.Name) == "" {
+		d.log.Info("GetEService for the e-service's name failed", "eservice", id, "organisation", org)
+		return "E-tjänsten", ""
+	}
+	return sv(res.EService.Name), string(res.EService.OrganisationName)
 }
 
 func (d *demo) eserviceSession(r *http.Request) (*eserviceSession, string) {
@@ -141,87 +160,27 @@ func (d *demo) eserviceSubmit(w http.ResponseWriter, r *http.Request) {
 		d.forbidden(w, r)
 		return
 	}
-	rd := receiptData{EServiceID: id, Reference: "DEMO-" + strings.ToUpper(randomToken()[:8])}
+	rd := receiptData{Name: sess.name, Reference: "DEMO-" + strings.ToUpper(randomToken()[:8])}
 	if comp := sess.res.Completion; comp != nil {
 		rd.Completion = true
 		rd.CaseURL = Prefix + "arenden/" + url.PathEscape(string(comp.CaseId))
 		ref := etjanst.ShortText(rd.Reference)
 		citizen := sess.res.Citizen.PersonalIdentityNumber
-		_, err := d.etjanst.ReportCompletionContext(r.Context(), &etjanst.ReportCompletion{CaseId: comp.CaseId, ActionId: comp.ActionId, Reference: &ref, Citizen: &citizen})
+		res, err := d.etjanst[sess.client].ReportCompletionContext(r.Context(), &etjanst.ReportCompletion{CaseId: comp.CaseId, ActionId: comp.ActionId, Reference: &ref, Citizen: &citizen})
 		if f, ok := asFault(err); ok && f.Code == "Conflict" {
 			rd.Already = true
 		} else if err != nil {
 			d.fail(w, r, "ReportCompletion", err)
 			return
+		} else {
+			// The citizen made this event: it is not news to them.
+			d.markRead(r, string(citizen), string(res.EventId))
 		}
 	}
 	d.sessions.delete(sid)
 	http.SetCookie(w, &http.Cookie{Name: eserviceCookie, Value: "", Path: Prefix + "etjanst/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
-	p := page{Title: "Kvittens", Org: formatOrgNumber(d.cfg.Organisation), EServiceSide: true, Data: rd}
+	p := page{Title: "Kvittens: " + sess.name, Org: formatOrgNumber(sess.org), OrgName: sess.orgName, EServiceSide: true, Data: rd}
 	d.render(w, http.StatusOK, "receipt", p)
-}
-
-// prettyXML indents the case system's completion data for reading,
-// keeping the prefixes as written. Anything that does not parse is shown
-// as it came. html/template escapes the result.
-func prettyXML(s string) string {
-	dec := xml.NewDecoder(strings.NewReader(s))
-	dec.Strict = false
-	var b strings.Builder
-	depth := 0
-	indent := func() {
-		if b.Len() > 0 {
-			b.WriteByte('\n')
-		}
-		b.WriteString(strings.Repeat("  ", depth))
-	}
-	name := func(n xml.Name) string {
-		if n.Space != "" {
-			return n.Space + ":" + n.Local
-		}
-		return n.Local
-	}
-	lastWasText := false
-	for {
-		tok, err := dec.RawToken()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return strings.TrimSpace(s)
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			indent()
-			b.WriteString("<" + name(t.Name))
-			for _, a := range t.Attr {
-				var v strings.Builder
-				_ = xml.EscapeText(&v, []byte(a.Value))
-				b.WriteString(" " + name(a.Name) + `="` + v.String() + `"`)
-			}
-			b.WriteString(">")
-			depth++
-			lastWasText = true // an empty element closes on its line
-		case xml.EndElement:
-			depth--
-			if !lastWasText {
-				indent()
-			}
-			b.WriteString("</" + name(t.Name) + ">")
-			lastWasText = false
-		case xml.CharData:
-			if txt := strings.TrimSpace(string(t)); txt != "" {
-				var v strings.Builder
-				_ = xml.EscapeText(&v, []byte(txt))
-				b.WriteString(v.String())
-				lastWasText = true
-			}
-		case xml.Comment:
-			indent()
-			b.WriteString("<!--" + string(t) + "-->")
-		}
-	}
-	return b.String()
 }
 
 var templateNames = []string{"login", "cases", "case", "eservices", "eservice", "profile", "etjanst", "receipt", "problem"}

@@ -4,10 +4,12 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/minaengagemang/me/generated/portal"
 )
@@ -65,12 +67,13 @@ type loginData struct {
 	Citizens []struct{ Pnr, Name string }
 	Return   string
 	Error    string
-	Typed    string
+	Chosen   string // the radio button chosen: a test person's personnummer or "annat"
+	Typed    string // what was typed under "Annat personnummer"
 }
 
 func (d *demo) loginPage(w http.ResponseWriter, r *http.Request) {
 	s := ensureSession(w, r)
-	d.render(w, http.StatusOK, "login", d.newPage(s, "Logga in", "login", loginData{Citizens: demoCitizens, Return: safeReturn(r.URL.Query().Get("atergang"))}))
+	d.render(w, http.StatusOK, "login", d.newPage(s, "Logga in", "login", loginData{Citizens: demoCitizens, Chosen: demoCitizens[0].Pnr, Return: safeReturn(r.URL.Query().Get("atergang"))}))
 }
 
 // safeReturn keeps only a path of the demo itself.
@@ -88,14 +91,17 @@ func (d *demo) login(w http.ResponseWriter, r *http.Request) {
 		d.forbidden(w, r)
 		return
 	}
-	choice := r.PostFormValue("pnr")
-	if choice == "annat" || choice == "" {
-		choice = r.PostFormValue("annat")
+	chosen, typed := r.PostFormValue("pnr"), strings.TrimSpace(r.PostFormValue("annat"))
+	choice := chosen
+	if chosen == "annat" || chosen == "" {
+		chosen, choice = "annat", typed
 	}
 	pnr := normalisePnr(choice)
 	if !validPnr(pnr) {
+		// Keep "Annat personnummer" and what was typed, so that the next
+		// click does not log in as the first test person.
 		d.render(w, http.StatusBadRequest, "login", d.newPage(s, "Logga in", "login", loginData{
-			Citizens: demoCitizens, Return: safeReturn(r.PostFormValue("atergang")), Typed: choice,
+			Citizens: demoCitizens, Return: safeReturn(r.PostFormValue("atergang")), Chosen: chosen, Typed: typed,
 			Error: "Skriv ett personnummer med 12 siffror, ÅÅÅÅMMDD-NNNN, med rätt kontrollsiffra.",
 		}))
 		return
@@ -170,15 +176,15 @@ func (d *demo) casesPage(w http.ResponseWriter, r *http.Request, s session) {
 
 // ---- one case ----
 
+// attachmentView is an attachment no download action offers.
 type attachmentView struct {
 	ID, FileName, MediaType, Size string
-	Downloadable                  bool
 }
 
 type actionView struct {
-	ID, Type, Label, DueDate, FileName, AttachmentID string
-	Done                                             bool
-	CanArchive                                       bool
+	ID, Type, Label, DueDate, FileName, FileSize, AttachmentID string
+	Done                                                       bool
+	CanArchive                                                 bool
 }
 
 type eventView struct {
@@ -190,10 +196,10 @@ type eventView struct {
 }
 
 type caseData struct {
-	ID, Title, CaseNumber, Organisation, Status, StatusCode, Handler, Created, Updated string
-	Archived                                                                           bool
-	Events                                                                             []eventView
-	Sent                                                                               bool
+	ID, Title, CaseNumber, Organisation, Status, StatusCode, Handler, Latest string
+	Archived                                                                 bool
+	Events                                                                   []eventView
+	Sent                                                                     bool
 }
 
 var defaultLabel = map[portal.ActionType]string{
@@ -214,16 +220,23 @@ func (d *demo) casePage(w http.ResponseWriter, r *http.Request, s session) {
 	data := caseData{
 		ID: string(sum.Id), Title: sv(sum.Title), CaseNumber: str(sum.CaseNumber), Organisation: string(sum.OrganisationName),
 		Status: statusText[sum.Status], StatusCode: string(sum.Status), Handler: str(c.HandlerName),
-		Created: d.formatTime(sum.Created.ToGoTime()), Updated: d.formatTime(sum.Updated.ToGoTime()),
 		Archived: sum.Archived, Sent: r.URL.Query().Get("skickat") == "1",
 	}
 	events := c.CaseEvent
 	sort.SliceStable(events, func(i, j int) bool { return events[i].Time.ToGoTime().After(events[j].Time.ToGoTime()) })
+	if len(events) > 0 {
+		// The case system's dates only, as on the events below: when ME
+		// heard of the case (summary created/updated) can be months after
+		// the events it was told of.
+		data.Latest = d.formatTime(events[0].Time.ToGoTime())
+	}
 	// ArchiveCase asks the case system's latest event (the newest not from
 	// a citizen) for its archive action: only that event's button works.
 	latest := slices.IndexFunc(events, func(ev portal.Event) bool { return !ev.FromCitizen })
 	for i, ev := range events {
-		v := eventView{ID: string(ev.Id), Time: d.formatTime(ev.Time.ToGoTime()), Title: sv(ev.Title), Text: svp(ev.Text), From: from(ev, s.pnr), New: !ev.Read}
+		own := ev.FromCitizen && ev.Author != nil && string(*ev.Author) == s.pnr
+		// The citizen's own message or completion is not news to them.
+		v := eventView{ID: string(ev.Id), Time: d.formatTime(ev.Time.ToGoTime()), Title: sv(ev.Title), Text: svp(ev.Text), From: from(ev, s.pnr), New: !ev.Read && !own}
 		if !ev.Read {
 			// Shown now: read on every portal.
 			if _, err := d.portal.MarkEventReadContext(r.Context(), &portal.MarkEventRead{Citizen: portal.PersonalIdentityNumber(s.pnr), EventId: ev.Id}); err != nil {
@@ -231,9 +244,9 @@ func (d *demo) casePage(w http.ResponseWriter, r *http.Request, s session) {
 			}
 		}
 		downloadable := map[string]bool{}
-		names := map[string]string{}
+		files := map[string]portal.AttachmentInfo{}
 		for _, a := range ev.Attachment {
-			names[string(a.Id)] = string(a.FileName)
+			files[string(a.Id)] = a
 		}
 		for _, a := range ev.Action {
 			if a.Type_ == portal.ActionTypeArchive && i != latest {
@@ -244,21 +257,26 @@ func (d *demo) casePage(w http.ResponseWriter, r *http.Request, s session) {
 				av.Label = defaultLabel[a.Type_]
 			}
 			if a.DueDate != nil {
-				t := a.DueDate.ToGoTime()
-				av.DueDate = strconv.Itoa(t.Day()) + " " + months[t.Month()-1] + " " + strconv.Itoa(t.Year())
+				av.DueDate = formatDate(a.DueDate.ToGoTime())
 			}
 			if a.AttachmentId != nil {
 				av.AttachmentID = string(*a.AttachmentId)
-				av.FileName = names[av.AttachmentID]
+				if f, ok := files[av.AttachmentID]; ok {
+					av.FileName, av.FileSize = string(f.FileName), formatSize(f.Size)
+				}
 				downloadable[av.AttachmentID] = true
 			}
 			av.CanArchive = a.Type_ == portal.ActionTypeArchive && sum.Status == portal.CaseStatusClosed && !sum.Archived
 			v.Actions = append(v.Actions, av)
 		}
+		// Each attachment once: one a download action offers is shown
+		// with that action's button, the others in the list.
 		for _, a := range ev.Attachment {
+			if downloadable[string(a.Id)] {
+				continue
+			}
 			v.Attachments = append(v.Attachments, attachmentView{
-				ID: string(a.Id), FileName: string(a.FileName), MediaType: string(a.MediaType),
-				Size: formatSize(a.Size), Downloadable: downloadable[string(a.Id)],
+				ID: string(a.Id), FileName: string(a.FileName), MediaType: string(a.MediaType), Size: formatSize(a.Size),
 			})
 		}
 		data.Events = append(data.Events, v)
@@ -301,7 +319,7 @@ func (d *demo) sendMessage(w http.ResponseWriter, r *http.Request, s session) {
 		d.showProblem(w, r, http.StatusBadRequest, problem{Heading: "Meddelandet är tomt", Text: "Skriv ett meddelande innan du skickar.", Back: Prefix + "arenden/" + url.PathEscape(caseID), BackText: "Tillbaka till ärendet"})
 		return
 	}
-	_, err := d.portal.SendMessageToHandlerContext(r.Context(), &portal.SendMessageToHandler{
+	res, err := d.portal.SendMessageToHandlerContext(r.Context(), &portal.SendMessageToHandler{
 		Citizen: portal.PersonalIdentityNumber(s.pnr), CaseId: portal.Identifier(caseID),
 		EventId: portal.Identifier(r.PostFormValue("event")), Text: portal.MessageText(text),
 	})
@@ -309,6 +327,7 @@ func (d *demo) sendMessage(w http.ResponseWriter, r *http.Request, s session) {
 		d.fail(w, r, "SendMessageToHandler", err)
 		return
 	}
+	d.markRead(r, s.pnr, string(res.MessageEventId))
 	http.Redirect(w, r, Prefix+"arenden/"+url.PathEscape(caseID)+"?skickat=1", http.StatusSeeOther)
 }
 
@@ -322,6 +341,17 @@ func (d *demo) complete(w http.ResponseWriter, r *http.Request, s session) {
 		return
 	}
 	redirectToTicket(w, r, string(res.Ticket.Url))
+}
+
+// markRead marks an event the citizen made themselves read, so that
+// neither the case list's count nor the case page calls it new.
+func (d *demo) markRead(r *http.Request, pnr, eventID string) {
+	if eventID == "" {
+		return
+	}
+	if _, err := d.portal.MarkEventReadContext(r.Context(), &portal.MarkEventRead{Citizen: portal.PersonalIdentityNumber(pnr), EventId: portal.Identifier(eventID)}); err != nil {
+		d.log.Warn("MarkEventRead failed", "event", eventID)
+	}
 }
 
 // redirectToTicket sends the browser on to the e-service with its ticket.
@@ -345,12 +375,7 @@ func (d *demo) attachment(w http.ResponseWriter, r *http.Request, s session) {
 		d.fail(w, r, "GetAttachment", err)
 		return
 	}
-	ct := "application/octet-stream"
-	if mt, params, err := mime.ParseMediaType(string(res.MediaType)); err == nil {
-		if c := mime.FormatMediaType(mt, params); c != "" {
-			ct = c
-		}
-	}
+	ct := contentType(string(res.MediaType), res.Content)
 	name := string(res.FileName)
 	if name == "" {
 		name = "bilaga"
@@ -365,6 +390,27 @@ func (d *demo) attachment(w http.ResponseWriter, r *http.Request, s session) {
 	h.Set("Content-Length", strconv.Itoa(len(res.Content)))
 	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
 	_, _ = w.Write(res.Content)
+}
+
+// contentType is the Content-Type to serve an attachment with: its media
+// type as the case system gave it (ME passes it on as is), with
+// "charset=utf-8" added to a text type without a charset when the content
+// is UTF-8, so that å, ä and ö show right.
+func contentType(mediaType string, content []byte) string {
+	mt, params, err := mime.ParseMediaType(mediaType)
+	if err != nil {
+		return "application/octet-stream"
+	}
+	if strings.HasPrefix(mt, "text/") && params["charset"] == "" && utf8.Valid(content) {
+		if params == nil {
+			params = map[string]string{}
+		}
+		params["charset"] = "utf-8"
+	}
+	if c := mime.FormatMediaType(mt, params); c != "" {
+		return c
+	}
+	return "application/octet-stream"
 }
 
 // ---- e-tjänster ----
@@ -475,8 +521,8 @@ type profileData struct {
 	City, Country                    string
 	Email, Mobile, Language, Channel string
 	Updated                          bool
-	Error                            string
-	Detail                           string
+	Error                            string // about the whole form
+	EmailError, MobileError          string // about one field, shown beside it
 }
 
 func profileView(p portal.CitizenProfile) profileData {
@@ -499,6 +545,42 @@ func (d *demo) profilePage(w http.ResponseWriter, r *http.Request, s session) {
 	d.render(w, http.StatusOK, "profile", d.newPage(s, "Min profil", "profil", v))
 }
 
+const (
+	mobileHelp = "Skriv ett mobilnummer med siffror, till exempel 070-123 45 67 eller +46 70 123 45 67."
+	emailHelp  = "Skriv en e-postadress som namn@exempel.se."
+)
+
+var (
+	e164RE  = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+	emailRE = regexp.MustCompile(`^[^@\s]+@[^@\s]+$`)
+)
+
+// normaliseMobile turns the ways Swedes write a mobile number
+// (0701234567, 070-123 45 67, +46 70 123 45 67, +46 (0)70…, 0046 70…)
+// into E.164 (+46701234567), as ME takes it. ok is false when what is
+// left is not a number.
+func normaliseMobile(s string) (string, bool) {
+	s = strings.Map(func(r rune) rune {
+		switch r {
+		case ' ', '\u00a0', '\t', '-', '\u2013', '.', '/':
+			return -1
+		}
+		return r
+	}, strings.TrimSpace(s))
+	s = strings.Replace(s, "(0)", "", 1)
+	s = strings.NewReplacer("(", "", ")", "").Replace(s)
+	switch {
+	case strings.HasPrefix(s, "00"):
+		s = "+" + s[2:]
+	case strings.HasPrefix(s, "0"):
+		s = "+46" + s[1:]
+	}
+	if strings.HasPrefix(s, "+460") {
+		s = "+46" + s[4:] // "+46 070 …": the trunk zero does not belong
+	}
+	return s, e164RE.MatchString(s)
+}
+
 func (d *demo) saveProfile(w http.ResponseWriter, r *http.Request, s session) {
 	ctx := r.Context()
 	cur, err := d.portal.GetCitizenProfileContext(ctx, &portal.GetCitizenProfile{Citizen: portal.PersonalIdentityNumber(s.pnr)})
@@ -510,15 +592,6 @@ func (d *demo) saveProfile(w http.ResponseWriter, r *http.Request, s session) {
 	p.PersonalIdentityNumber = portal.PersonalIdentityNumber(s.pnr)
 	email := strings.TrimSpace(r.PostFormValue("email"))
 	mobile := strings.TrimSpace(r.PostFormValue("mobil"))
-	p.Email, p.Mobile = nil, nil
-	if email != "" {
-		e := portal.EmailAddress(email)
-		p.Email = &e
-	}
-	if mobile != "" {
-		m := portal.PhoneNumber(mobile)
-		p.Mobile = &m
-	}
 	switch lang := portal.Language(r.PostFormValue("sprak")); lang {
 	case portal.LanguageSv, portal.LanguageEn:
 		p.Language = lang
@@ -527,13 +600,52 @@ func (d *demo) saveProfile(w http.ResponseWriter, r *http.Request, s session) {
 	case portal.NotificationChannelSms, portal.NotificationChannelEmail, portal.NotificationChannelBoth, portal.NotificationChannelNone:
 		p.NotificationChannel = ch
 	}
+	// What the citizen typed goes back into the form on an error.
+	again := func(v profileData) {
+		v.Email, v.Mobile = email, mobile
+		v.Language, v.Channel = string(p.Language), string(p.NotificationChannel)
+		if v.Error == "" {
+			v.Error = "Dina uppgifter sparades inte. Rätta det som är markerat och försök igen."
+		}
+		d.render(w, http.StatusBadRequest, "profile", d.newPage(s, "Min profil", "profil", v))
+	}
+	v := profileView(p)
+	p.Email, p.Mobile = nil, nil
+	if email != "" {
+		if len(email) > 254 || !emailRE.MatchString(email) {
+			v.EmailError = emailHelp
+		} else {
+			e := portal.EmailAddress(email)
+			p.Email = &e
+		}
+	}
+	if mobile != "" {
+		if m, ok := normaliseMobile(mobile); ok {
+			pm := portal.PhoneNumber(m)
+			p.Mobile = &pm
+		} else {
+			v.MobileError = mobileHelp
+		}
+	}
+	if v.EmailError != "" || v.MobileError != "" {
+		again(v)
+		return
+	}
 	_, err = d.portal.UpdateCitizenProfileContext(ctx, &portal.UpdateCitizenProfile{Profile: p})
 	if f, ok := asFault(err); ok && (f.Code == "ValidationFailed" || f.Code == "Conflict") {
-		v := profileView(p)
-		text, status := swedish(f.Code)
-		v.Error = "Något gick fel: " + text
-		v.Detail = f.Message
-		d.render(w, status, "profile", d.newPage(s, "Min profil", "profil", v))
+		// ME's message is English for integrators: the citizen gets
+		// Swedish, beside the field ME names when it names one.
+		d.log.Info("UpdateCitizenProfile fault", "code", f.Code, "message", f.Message, "element", f.Element, "reference", f.Reference)
+		switch el := f.Element; {
+		case f.Code == "ValidationFailed" && strings.Contains(el, "mobile"):
+			v.MobileError = mobileHelp
+		case f.Code == "ValidationFailed" && strings.Contains(el, "email"):
+			v.EmailError = emailHelp
+		default:
+			text, _ := swedish(f.Code)
+			v.Error = "Något gick fel: " + text
+		}
+		again(v)
 		return
 	}
 	if err != nil {

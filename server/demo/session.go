@@ -118,7 +118,8 @@ type page struct {
 	Citizen      string // the logged-in personnummer, formatted; empty before login
 	CSRF         string
 	Org          string
-	EServiceSide bool // the page belongs to the demo e-service, not the portal
+	OrgName      string // the e-service's organisation, on its pages
+	EServiceSide bool   // the page belongs to the demo e-service, not the portal
 	Data         any
 }
 
@@ -147,7 +148,6 @@ func (d *demo) render(w http.ResponseWriter, status int, name string, p page) {
 type problem struct {
 	Heading   string
 	Text      string
-	Detail    string // ME's message, in English
 	Reference string
 	Back      string
 	BackText  string
@@ -178,9 +178,10 @@ func (d *demo) forbidden(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// fault is an MEFault from either service.
+// fault is an MEFault from either service. Message is ME's English text
+// for integrators: the demo logs it and never shows it to the citizen.
 type fault struct {
-	Code, Message, Reference string
+	Code, Message, Element, Reference string
 }
 
 func asFault(err error) (fault, bool) {
@@ -189,7 +190,11 @@ func asFault(err error) (fault, bool) {
 		if f.Reference != nil {
 			ref = *f.Reference
 		}
-		return fault{Code: string(f.Code), Message: f.Message, Reference: ref}, true
+		el := ""
+		if f.Element != nil {
+			el = *f.Element
+		}
+		return fault{Code: string(f.Code), Message: f.Message, Element: el, Reference: ref}, true
 	}
 	return fault{}, false
 }
@@ -222,8 +227,8 @@ func (d *demo) fail(w http.ResponseWriter, r *http.Request, op string, err error
 			return
 		}
 		text, status := swedish(f.Code)
-		d.log.Info("ME fault", "operation", op, "code", f.Code, "reference", f.Reference)
-		d.showProblem(w, r, status, problem{Heading: "Något gick fel", Text: "Något gick fel: " + text, Detail: f.Message, Reference: f.Reference})
+		d.log.Info("ME fault", "operation", op, "code", f.Code, "message", f.Message, "reference", f.Reference)
+		d.showProblem(w, r, status, problem{Heading: "Något gick fel", Text: "Något gick fel: " + text, Reference: f.Reference})
 		return
 	}
 	text := "Något gick fel: Mina Engagemang svarar inte just nu. Försök igen om en stund."
