@@ -13,6 +13,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"os"
@@ -22,8 +24,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	_ "github.com/lib/pq"           // registers "postgres"
-	_ "github.com/mattn/go-sqlite3" // registers "sqlite3"
+	_ "github.com/lib/pq" // registers "postgres"
+	"github.com/mattn/go-sqlite3"
 )
 
 // Drivers accepted by Open.
@@ -38,6 +40,49 @@ const (
 // that reads before it writes cannot deadlock with another one (SQLITE_BUSY
 // that busy_timeout does not retry).
 const sqliteParams = "_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=on&_busy_timeout=5000&_txlock=immediate&_stmt_cache_size=128"
+
+// SQLite checkpoints: a commit that finds the write-ahead log past
+// sqliteAutocheckpointPages copies it into the database itself, which under
+// a stream of signals (each some 30 KB of log) put a checkpoint on every
+// hundred-odd commits. A goroutine of its own checkpoints every
+// sqliteCheckpointEvery instead; the commit's own checkpoint stays as a
+// backstop at a higher mark.
+const (
+	sqliteAutocheckpointPages = 16384 // 64 MiB of 4 KiB pages
+	sqliteCheckpointEvery     = 500 * time.Millisecond
+)
+
+// sqliteConnector opens SQLite connections with the checkpoint mark set:
+// the driver takes no wal_autocheckpoint in its DSN.
+type sqliteConnector struct{ dsn string }
+
+func (c sqliteConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	return c.Driver().Open(c.dsn)
+}
+
+func (sqliteConnector) Driver() driver.Driver {
+	return &sqlite3.SQLiteDriver{ConnectHook: func(conn *sqlite3.SQLiteConn) error {
+		_, err := conn.Exec(fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", sqliteAutocheckpointPages), nil)
+		return err
+	}}
+}
+
+// checkpoint copies the write-ahead log into the database every
+// sqliteCheckpointEvery, without waiting for readers (PASSIVE), until the
+// store closes.
+func (s *Store) checkpoint(done *sync.WaitGroup) {
+	defer done.Done()
+	tick := time.NewTicker(sqliteCheckpointEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.closed:
+			return
+		case <-tick.C:
+			s.db.Exec(`PRAGMA wal_checkpoint(PASSIVE)`) // a failure is retried on the next tick
+		}
+	}
+}
 
 // Store is the database. It is safe for concurrent use.
 type Store struct {
@@ -80,9 +125,14 @@ func Open(ctx context.Context, driver, dsn string) (*Store, error) {
 	default:
 		return nil, fmt.Errorf("store: unknown database driver %q (want %q or %q)", driver, DriverSQLite, DriverPostgres)
 	}
-	db, err := sqlx.Open(sqlDriver, dsn)
-	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", driver, err)
+	var db *sqlx.DB
+	if driver == DriverSQLite {
+		db = sqlx.NewDb(sql.OpenDB(sqliteConnector{dsn}), sqlDriver)
+	} else {
+		var err error
+		if db, err = sqlx.Open(sqlDriver, dsn); err != nil {
+			return nil, fmt.Errorf("store: open %s: %w", driver, err)
+		}
 	}
 	s := &Store{db: db, driver: driver, audits: make(chan auditRequest),
 		closed: make(chan struct{}), auditsDone: make(chan struct{})}
@@ -96,6 +146,10 @@ func Open(ctx context.Context, driver, dsn string) (*Store, error) {
 		return nil, err
 	}
 	go s.writeAudits()
+	if driver == DriverSQLite {
+		s.writers.Add(1)
+		go s.checkpoint(&s.writers)
+	}
 	signalWriters := 4 // PostgreSQL commits concurrent transactions in parallel
 	if driver == DriverSQLite {
 		signalWriters = 1 // one writer at a time in any case

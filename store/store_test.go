@@ -2,12 +2,14 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	_ "github.com/mattn/go-sqlite3"
 	"github.com/minaengagemang/me"
 	"github.com/minaengagemang/me/store"
 	"github.com/minaengagemang/me/store/storetest"
@@ -87,4 +89,34 @@ func TestOpen(t *testing.T) {
 			t.Fatalf("Driver() = %q, want %q", s.Driver(), want)
 		}
 	})
+}
+
+// TestSQLiteCheckpointsInTheBackground: what is committed reaches the
+// database file itself within a few checkpoint intervals, without a
+// commit having to copy the write-ahead log (commits only do so past a
+// high mark). The file is read without its log (immutable=1).
+func TestSQLiteCheckpointsInTheBackground(t *testing.T) {
+	dsn := storetest.DSN(t, store.DriverSQLite)
+	s := storetest.OpenAt(t, store.DriverSQLite, dsn)
+	setup(t, s)
+	file, err := sql.Open("sqlite3", "file:"+dsn+"?immutable=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		file.Exec(`PRAGMA schema_version`) // no cache across tries
+		var n int
+		err := file.QueryRow(`SELECT count(*) FROM organisations`).Scan(&n)
+		if err == nil && n == 2 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the organisations are not in the database file after 5 s (count %d, %v): nothing checkpointed the log", n, err)
+		}
+		file.Close()
+		if file, err = sql.Open("sqlite3", "file:"+dsn+"?immutable=1"); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
