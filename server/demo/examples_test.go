@@ -180,7 +180,7 @@ func TestExampleSignals(t *testing.T) {
 	// Complete through the neighbouring municipality's e-service.
 	form, receipt := tolvan.complete(casePath, decision, "bygglov-kontrollplan")
 	mustContain(t, "the control plan e-service", form, "<h1>Inlämning av kontrollplan</h1>", "Demo grannkommun · e-tjänst",
-		"<dt>Begäran om kontrollplan</dt>", "<dt>Fastighet</dt><dd>Solrosen 4</dd>", "<dt>Åtgärd</dt><dd>Tillbyggnad av enbostadshus</dd>",
+		`<dt class="group">Begäran om kontrollplan</dt>`, "<dt>Fastighet</dt><dd>Solrosen 4</dd>", "<dt>Åtgärd</dt><dd>Tillbyggnad av enbostadshus</dd>",
 		"<dd>15 april 2026</dd>", `value="Tolvan"`, `value="Solrosvägen 4"`)
 	if strings.Contains(form, "&lt;bl:") || strings.Contains(form, "<pre") {
 		t.Error("the control plan e-service shows the completion data as XML")
@@ -215,8 +215,8 @@ func TestExampleSignals(t *testing.T) {
 	skj := asaB.casePath(skolsk)
 	form, receipt = asaB.complete(skj, "Komplettera din ansökan om skolskjuts", "skolskjuts-komplettering")
 	mustContain(t, "the school transport e-service", form, "<h1>Komplettering av ansökan om skolskjuts</h1>", "<dd>30 april 2026</dd>",
-		`value="Åsa"`, `value="Öström"`, `value="Ängsvägen 7"`, "<dt>Elev</dt>", "<dt>Förnamn</dt><dd>Märta</dd>",
-		"<dt>Adress (växelvis)</dt>", "<dd>Björkgården 12 B</dd>", "Intyg om växelvis boende")
+		`value="Åsa"`, `value="Öström"`, `value="Ängsvägen 7"`, `<dt class="group">Elev</dt>`, "<dt>Förnamn</dt><dd>Märta</dd>",
+		`<dt class="group">Adress (växelvis)</dt>`, "<dd>Björkgården 12 B</dd>", "Intyg om växelvis boende")
 	if strings.Contains(form, "skj:") || strings.Contains(form, "VECKODAGAR") {
 		t.Error("the school transport e-service shows XML names or codes")
 	}
