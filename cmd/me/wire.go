@@ -52,7 +52,8 @@ func build(cfg *config.Config, st *store.Store, log *logrus.Logger) (*app, error
 	}
 	if d := cfg.Demo; d.Enabled {
 		sc.Demo, err = demo.New(demo.Config{SOAPBase: "http://" + cfg.HTTP.Addr, PortalUser: d.PortalClient, PortalPassword: d.PortalPassword.Reveal(),
-			EServiceUser: d.EServiceClient, EServicePassword: d.EServicePassword.Reveal(), Organisation: cfg.Organisations()[0].Number})
+			EServiceUser: d.EServiceClient, EServicePassword: d.EServicePassword.Reveal(), Organisation: cfg.Organisations()[0].Number,
+			Clients: cfg.Clients()}) // to redeem each e-service's tickets as its own organisation's client
 		if err != nil {
 			return nil, fmt.Errorf("demo: %w", err)
 		}
