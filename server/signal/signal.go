@@ -117,7 +117,7 @@ func decode(doc []byte) (me.Signal, error) {
 	}
 	sig.Event.Time = t.UTC()
 	for _, a := range d.Event.Attachments {
-		content, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(a.Content), ""))
+		content, err := decodeBase64(a.Content)
 		if err != nil {
 			return me.Signal{}, invalid("event/attachment %q: content is not base64: %v", a.ID, err)
 		}
@@ -165,6 +165,20 @@ func decode(doc []byte) (me.Signal, error) {
 		sig.Event.Actions = append(sig.Event.Actions, act)
 	}
 	return sig, nil
+}
+
+// decodeBase64 decodes an xs:base64Binary value, which may hold XML white
+// space anywhere, with one copy of the text and one of the bytes.
+func decodeBase64(text string) ([]byte, error) {
+	clean := make([]byte, 0, len(text))
+	for i := 0; i < len(text); i++ {
+		if c := text[i]; c != ' ' && c != '\t' && c != '\r' && c != '\n' {
+			clean = append(clean, c)
+		}
+	}
+	out := make([]byte, base64.StdEncoding.DecodedLen(len(clean)))
+	n, err := base64.StdEncoding.Decode(out, clean)
+	return out[:n], err
 }
 
 // Check applies the rules a signal file must meet before its schema
