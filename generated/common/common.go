@@ -375,7 +375,7 @@ type CaseSummary struct {
 	// When ME first heard of the case.
 	Created soap.XSDDateTime `xml:"http://minaengagemang.se/schema/common/v1 created" json:"created,omitempty"`
 
-	// The time of its latest event.
+	// When ME last received something for the case: a signal from the case system, or the citizen's message or completion (the case's latest activity, by which ListCases orders). The events' own times are the case system's.
 	Updated soap.XSDDateTime `xml:"http://minaengagemang.se/schema/common/v1 updated" json:"updated,omitempty"`
 
 	// How many of its events the citizen has not read.
