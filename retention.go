@@ -5,10 +5,9 @@ import "time"
 // Retention is how long ME keeps one organisation's data before it thins
 // it out (gallring). A period of 0 keeps that data for ever.
 type Retention struct {
-	// CasesAfterClosing (months): a closed case, or one every citizen on
-	// it has archived, goes this long after its last change or archiving,
-	// with its events, attachments, actions, reads, reminders, outbox rows
-	// and citizens' links to it.
+	// CasesAfterClosing (months): a closed case (archived or not) goes
+	// this long after its last change, with its events, attachments,
+	// actions, reads, reminders, outbox rows and citizens' links to it.
 	CasesAfterClosing int
 	// SHSMessages (days): an accepted SHS message's payload as it arrived,
 	// and a refused message whole.

@@ -520,19 +520,16 @@ func (s *Store) ArchiveCase(ctx context.Context, pnr string, orgs []string, case
 }
 
 // purgeCases removes a batch of the scope's cases past their time with
-// everything that hangs on them (retention.go): a case closed, or archived
-// by every citizen on it, whose last change and archiving are before the
-// scope's time. Its events' rows go through events.go, its reminders and
-// outbox rows through their files; on PostgreSQL the cases are locked
-// first (those a signal holds are skipped), so that nothing is added to
-// them while they go.
+// everything that hangs on them (retention.go): a closed case whose last
+// change is before the scope's time. (A citizen archives only a closed
+// case, so an archived case is a closed one.) Its events' rows go through
+// events.go, its reminders and outbox rows through their files; on
+// PostgreSQL the cases are locked first (those a signal holds are
+// skipped), so that nothing is added to them while they go.
 func purgeCases(ctx context.Context, tx *sqlx.Tx, sc purgeScope) (purgeBatch, error) {
 	org, args := sc.byOrganisation("organisation_number")
-	where := org + ` AND updated_at < ? AND (status = 'closed' OR (
-		EXISTS (SELECT 1 FROM case_citizens cc WHERE cc.case_id = cases.id) AND
-		NOT EXISTS (SELECT 1 FROM case_citizens cc WHERE cc.case_id = cases.id
-			AND (cc.archived_at IS NULL OR cc.archived_at >= ?))))`
-	ids, err := selectPurgeKeys[string](ctx, tx, "cases", "id", where, append(args, sc.before, sc.before), sc, true)
+	where := org + ` AND status = 'closed' AND updated_at < ?`
+	ids, err := selectPurgeKeys[string](ctx, tx, "cases", "id", where, append(args, sc.before), sc, true)
 	b := newBatch(ids)
 	if err != nil || len(ids) == 0 {
 		return b, err
