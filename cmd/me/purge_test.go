@@ -10,8 +10,41 @@ import (
 	"time"
 
 	"github.com/minaengagemang/me"
+	"github.com/minaengagemang/me/store"
 	"github.com/minaengagemang/me/store/storetest"
 )
+
+// oldCases opens an empty store of driver with the organisations, each
+// with a closed and an open case (by their status as external id) whose
+// last change was three months ago.
+func oldCases(t *testing.T, driver string, orgs ...string) (st *store.Store, dsn string) {
+	t.Helper()
+	ctx := context.Background()
+	dsn = storetest.DSN(t, driver)
+	st = storetest.OpenAt(t, driver, dsn)
+	var list []me.Organisation
+	for _, org := range orgs {
+		list = append(list, me.Organisation{Number: org, Name: "Kommun " + org})
+	}
+	if err := st.SyncOrganisations(ctx, list); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().AddDate(0, -3, 0)
+	for _, org := range orgs {
+		for _, status := range []me.CaseStatus{me.CaseClosed, me.CaseInProgress} {
+			msg := me.SHSMessage{TxID: fmt.Sprintf("tx-%s-%s", org, status), From: org, To: org, Raw: []byte("message")}
+			sig := me.Signal{
+				Case:     me.Case{OrganisationNumber: org, ExternalID: string(status), Title: me.LocalizedText{SV: "Ärende"}, Status: status},
+				Citizens: []me.Citizen{{PersonalIdentityNumber: "191212121212"}},
+				Event:    me.Event{ExternalID: "1", Time: old, Title: me.LocalizedText{SV: "Händelse"}},
+			}
+			if _, err := st.RecordSignal(ctx, msg, sig, old); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return st, dsn
+}
 
 // TestPurgeCommand: on both stores, `me purge --dry-run` reports per
 // organisation and table what is past its time by the configuration's
@@ -21,26 +54,8 @@ func TestPurgeCommand(t *testing.T) {
 	for _, driver := range storetest.Drivers() {
 		t.Run(driver, func(t *testing.T) {
 			ctx := context.Background()
-			dsn := storetest.DSN(t, driver)
-			st := storetest.OpenAt(t, driver, dsn)
 			short, long := "2120009994", "2120009986"
-			if err := st.SyncOrganisations(ctx, []me.Organisation{{Number: short, Name: "Kort"}, {Number: long, Name: "Lång"}}); err != nil {
-				t.Fatal(err)
-			}
-			old := time.Now().AddDate(0, -3, 0)
-			for _, org := range []string{short, long} {
-				for _, status := range []me.CaseStatus{me.CaseClosed, me.CaseInProgress} {
-					msg := me.SHSMessage{TxID: fmt.Sprintf("tx-%s-%s", org, status), From: org, To: org, Raw: []byte("message")}
-					sig := me.Signal{
-						Case: me.Case{OrganisationNumber: org, ExternalID: string(status), Title: me.LocalizedText{SV: "Ärende"}, Status: status},
-						Citizens: []me.Citizen{{PersonalIdentityNumber: "191212121212"}},
-						Event:    me.Event{ExternalID: "1", Time: old, Title: me.LocalizedText{SV: "Händelse"}},
-					}
-					if _, err := st.RecordSignal(ctx, msg, sig, old); err != nil {
-						t.Fatal(err)
-					}
-				}
-			}
+			st, dsn := oldCases(t, driver, short, long)
 			file := filepath.Join(t.TempDir(), "me.yaml")
 			os.WriteFile(file, fmt.Appendf(nil, `database: {driver: %s, dsn: %q}
 retention: {cases_after_closing: 0, shs_messages: 0, shs_tx_ids: 0}
@@ -93,6 +108,32 @@ organisations:
 			stdout, _, _ = runMe(t, "", "purge", "--config", file)
 			if !strings.Contains(stdout, "Nothing is past its time.") {
 				t.Errorf("a second purge:\n%s", stdout)
+			}
+		})
+	}
+}
+
+// TestServePurgesByRule: `me serve` purges by the configured retention, at
+// start and every retention.interval, on both stores.
+func TestServePurgesByRule(t *testing.T) {
+	for _, driver := range storetest.Drivers() {
+		t.Run(driver, func(t *testing.T) {
+			ctx := context.Background()
+			const org = "2120009994" // demo.yaml's
+			st, dsn := oldCases(t, driver, org)
+			addr := freeAddr(t)
+			logs := startME(t, "../../config/demo.yaml", addr, "ME_HTTP_ADDR="+addr, "ME_DATABASE_DRIVER="+driver, "ME_DATABASE_DSN="+dsn,
+				"ME_LOG_FORMAT=json", "ME_RETENTION_CASES_AFTER_CLOSING=1", "ME_RETENTION_INTERVAL=100ms")
+			for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+				if _, err := st.CaseByExternalID(ctx, org, string(me.CaseClosed)); err != nil {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("me serve did not purge the closed case:\n%s", logs)
+				}
+			}
+			if _, err := st.CaseByExternalID(ctx, org, string(me.CaseInProgress)); err != nil {
+				t.Errorf("the open case: %v", err)
 			}
 		})
 	}
