@@ -39,10 +39,10 @@ func (p RetentionPolicy) For(organisation string) Retention {
 	return p.Default
 }
 
-// Before returns the time before which data kept for months months and
+// RetentionCutoff returns the time before which data kept for months months and
 // days days is past its time, and false when the period is 0 (kept for
 // ever).
-func Before(now time.Time, months, days int) (time.Time, bool) {
+func RetentionCutoff(now time.Time, months, days int) (time.Time, bool) {
 	if months <= 0 && days <= 0 {
 		return time.Time{}, false
 	}

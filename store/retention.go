@@ -81,28 +81,28 @@ type purgeKind struct {
 
 var purgeKinds = []purgeKind{
 	{"cases", func(r me.Retention, now time.Time) (time.Time, bool) {
-		return me.Before(now, r.CasesAfterClosing, 0)
+		return me.RetentionCutoff(now, r.CasesAfterClosing, 0)
 	}, purgeCases},
 	{"SHS message payloads", func(r me.Retention, now time.Time) (time.Time, bool) {
-		return me.Before(now, 0, r.SHSMessages)
+		return me.RetentionCutoff(now, 0, r.SHSMessages)
 	}, purgeSHSPayloads},
 	{"SHS tx.ids", func(r me.Retention, now time.Time) (time.Time, bool) {
 		if r.SHSMessages <= 0 { // the payload, and so its row, is kept for ever
 			return time.Time{}, false
 		}
-		return me.Before(now, 0, max(r.SHSTxIDs, r.SHSMessages))
+		return me.RetentionCutoff(now, 0, max(r.SHSTxIDs, r.SHSMessages))
 	}, purgeSHSTxIDs},
 	{"refused SHS messages", func(r me.Retention, now time.Time) (time.Time, bool) {
-		return me.Before(now, 0, r.SHSMessages)
+		return me.RetentionCutoff(now, 0, r.SHSMessages)
 	}, purgeRejections},
 	{"notifications", func(r me.Retention, now time.Time) (time.Time, bool) {
-		return me.Before(now, 0, r.Notifications)
+		return me.RetentionCutoff(now, 0, r.Notifications)
 	}, purgeNotifications},
 	{"outbox", func(r me.Retention, now time.Time) (time.Time, bool) {
-		return me.Before(now, 0, r.Notifications)
+		return me.RetentionCutoff(now, 0, r.Notifications)
 	}, purgeOutbox},
 	{"audit", func(r me.Retention, now time.Time) (time.Time, bool) {
-		return me.Before(now, r.Audit, 0)
+		return me.RetentionCutoff(now, r.Audit, 0)
 	}, purgeAudit},
 }
 
