@@ -43,6 +43,7 @@ type Config struct {
 	SMTP             SMTP           `mapstructure:"smtp"`
 	SMSGateway       SMSGateway     `mapstructure:"sms"`
 	Notifications    Notifications  `mapstructure:"notifications"`
+	Retention        Retention      `mapstructure:"retention"`
 	Demo             Demo           `mapstructure:"demo"`
 	OrganisationList []Organisation `mapstructure:"organisations"`
 	ClientList       []Client       `mapstructure:"clients"`
@@ -198,6 +199,41 @@ type Templates struct {
 	EmailText    Text `mapstructure:"email_text"`
 }
 
+// Retention is how long ME keeps data before the purge removes it
+// (gallring): the default of every organisation, and how the purge in `me
+// serve` runs. A period of 0 keeps that data for ever.
+type Retention struct {
+	// Months after a closed case's last change: the case with its events,
+	// attachments, actions, reads and outbox rows.
+	CasesAfterClosing int `mapstructure:"cases_after_closing"`
+	// Days: an accepted SHS message's payload, and a refused message.
+	SHSMessages int `mapstructure:"shs_messages"`
+	// Days: an accepted SHS message's row without its payload, by which a
+	// resend of its tx.id is answered as a duplicate.
+	SHSTxIDs int `mapstructure:"shs_tx_ids"`
+	// Days: sent or failed notifications, and the outbox rows done with.
+	Notifications int `mapstructure:"notifications"`
+	// Months: audit log entries.
+	Audit int `mapstructure:"audit"`
+	// How often `me serve` purges; 0 turns the purge in `me serve` off
+	// (`me purge` still runs).
+	Interval time.Duration `mapstructure:"interval"`
+	// The most rows of one kind per transaction, and the pause between
+	// two transactions.
+	BatchSize int           `mapstructure:"batch_size"`
+	Pause     time.Duration `mapstructure:"pause"`
+}
+
+// OrganisationRetention is an organisation's own retention: each key set
+// replaces the default's (retention), each absent one keeps it.
+type OrganisationRetention struct {
+	CasesAfterClosing *int `mapstructure:"cases_after_closing"`
+	SHSMessages       *int `mapstructure:"shs_messages"`
+	SHSTxIDs          *int `mapstructure:"shs_tx_ids"`
+	Notifications     *int `mapstructure:"notifications"`
+	Audit             *int `mapstructure:"audit"`
+}
+
 // DefaultSHSProduct is ME's signal product id unless configured otherwise.
 const DefaultSHSProduct = "6f3c5a2e-8b1d-4e7a-9c0f-2d4b6a8e1c37"
 
@@ -212,6 +248,8 @@ type Organisation struct {
 	// Empty: sms.sender and smtp.from's own name.
 	SMSSender     string `mapstructure:"sms_sender"`
 	EmailFromName string `mapstructure:"email_from_name"`
+	// Retention overrides retention's periods for this organisation.
+	Retention OrganisationRetention `mapstructure:"retention"`
 }
 
 // Client is a system client entry.
@@ -313,6 +351,8 @@ func Default() *Config {
 		SMSGateway: SMSGateway{Format: "form", Timeout: 10 * time.Second},
 		Notifications: Notifications{Window: 5 * time.Minute, QuietStart: "21:00", QuietEnd: "08:00", TimeZone: "Europe/Stockholm",
 			ReminderAfter: 72 * time.Hour, Lease: 2 * time.Minute, Concurrency: 16, Templates: DefaultTemplates()},
+		Retention: Retention{CasesAfterClosing: 24, SHSMessages: 90, SHSTxIDs: 365, Notifications: 90, Audit: 24,
+			Interval: time.Hour, BatchSize: 500, Pause: 200 * time.Millisecond},
 		SHS: SHS{Product: DefaultSHSProduct, NodeID: "minaengagemang", MaxMessageBytes: 20 << 20, MaxInflightBytes: 40 << 20,
 			MaxAttachments: 20, MaxAttachmentBytes: 10 << 20},
 	}

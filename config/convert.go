@@ -87,3 +87,46 @@ func orgNumbers(in []string) []string {
 	}
 	return out
 }
+
+// RetentionPolicy returns the retention of every organisation: the
+// default, and the organisations that set their own.
+func (c *Config) RetentionPolicy() me.RetentionPolicy {
+	p := me.RetentionPolicy{Default: c.Retention.periods()}
+	for _, o := range c.OrganisationList {
+		if o.Retention == (OrganisationRetention{}) {
+			continue
+		}
+		if p.Organisations == nil {
+			p.Organisations = map[string]me.Retention{}
+		}
+		p.Organisations[orgNumber(o.Number)] = c.organisationRetention(o.Retention)
+	}
+	return p
+}
+
+// organisationRetention is the default retention with an organisation's
+// own periods in place.
+func (c *Config) organisationRetention(o OrganisationRetention) me.Retention {
+	out := c.Retention.periods()
+	for _, f := range []struct {
+		own  *int
+		into *int
+	}{
+		{o.CasesAfterClosing, &out.CasesAfterClosing},
+		{o.SHSMessages, &out.SHSMessages},
+		{o.SHSTxIDs, &out.SHSTxIDs},
+		{o.Notifications, &out.Notifications},
+		{o.Audit, &out.Audit},
+	} {
+		if f.own != nil {
+			*f.into = *f.own
+		}
+	}
+	return out
+}
+
+// periods returns the default retention as a domain value.
+func (r *Retention) periods() me.Retention {
+	return me.Retention{CasesAfterClosing: r.CasesAfterClosing, SHSMessages: r.SHSMessages,
+		SHSTxIDs: r.SHSTxIDs, Notifications: r.Notifications, Audit: r.Audit}
+}

@@ -96,6 +96,7 @@ func (c *Config) Validate() error {
 	c.SMTP.validate(&ve)
 	c.SMSGateway.validate(&ve)
 	c.Notifications.validate(&ve)
+	c.Retention.validate(&ve)
 	c.validateDemo(&ve)
 
 	// Numbers that parse are "declared" even with a bad checksum, so a
@@ -121,6 +122,7 @@ func (c *Config) Validate() error {
 		if o.EmailFromName != "" {
 			checkDisplayName(&ve, key+".email_from_name", o.EmailFromName)
 		}
+		c.validateOrganisationRetention(&ve, key+".retention", o.Retention)
 	}
 	checkRef := func(key, number string) {
 		if strings.TrimSpace(number) == "" {
@@ -512,6 +514,57 @@ func (n *Notifications) validate(ve *ValidationError) {
 	}
 	if _, err := n.Templates.Parse(); err != nil {
 		ve.Problems = append(ve.Problems, err.(*ValidationError).Problems...)
+	}
+}
+
+// Longest retention periods accepted: a century.
+const (
+	maxRetentionMonths = 1200
+	maxRetentionDays   = 36500
+)
+
+func (r *Retention) validate(ve *ValidationError) {
+	checkPeriods(ve, "retention", r.periods(), nil)
+	if r.Interval < 0 {
+		ve.add("retention.interval", "%v is negative; give how often `me serve` purges, e.g. \"1h\", or 0 to purge only with `me purge`", r.Interval)
+	}
+	if r.BatchSize < 1 || r.BatchSize > 10000 {
+		ve.add("retention.batch_size", "%d is not between 1 and 10000; e.g. 500 (rows per transaction)", r.BatchSize)
+	}
+	if r.Pause < 0 {
+		ve.add("retention.pause", "%v is negative; e.g. \"200ms\" between two transactions", r.Pause)
+	}
+}
+
+// validateOrganisationRetention checks an organisation's own periods, and
+// its tx.ids against its messages with the default's periods it keeps.
+func (c *Config) validateOrganisationRetention(ve *ValidationError, key string, o OrganisationRetention) {
+	checkPeriods(ve, key, c.organisationRetention(o), map[string]bool{
+		"cases_after_closing": o.CasesAfterClosing != nil, "shs_messages": o.SHSMessages != nil,
+		"shs_tx_ids": o.SHSTxIDs != nil, "notifications": o.Notifications != nil, "audit": o.Audit != nil,
+	})
+}
+
+// checkPeriods reports a period out of range, of those set here (own; nil
+// for all), and a tx.id kept shorter than its message.
+func checkPeriods(ve *ValidationError, key string, r me.Retention, own map[string]bool) {
+	for _, p := range []struct {
+		name, unit string
+		val, max   int
+	}{
+		{"cases_after_closing", "months", r.CasesAfterClosing, maxRetentionMonths},
+		{"shs_messages", "days", r.SHSMessages, maxRetentionDays},
+		{"shs_tx_ids", "days", r.SHSTxIDs, maxRetentionDays},
+		{"notifications", "days", r.Notifications, maxRetentionDays},
+		{"audit", "months", r.Audit, maxRetentionMonths},
+	} {
+		if (own == nil || own[p.name]) && (p.val < 0 || p.val > p.max) {
+			ve.add(key+"."+p.name, "%d is out of range; give %s from 1 to %d, or 0 to keep for ever", p.val, p.unit, p.max)
+		}
+	}
+	if r.SHSMessages > 0 && r.SHSTxIDs > 0 && r.SHSTxIDs < r.SHSMessages && (own == nil || own["shs_messages"] || own["shs_tx_ids"]) {
+		ve.add(key+".shs_tx_ids", "%d days is shorter than shs_messages, %d days: a message's tx.id is kept at least as long as the message, so that a resend is answered as a duplicate; give at least %d, or 0 to keep tx.ids for ever",
+			r.SHSTxIDs, r.SHSMessages, r.SHSMessages)
 	}
 }
 

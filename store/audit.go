@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/minaengagemang/me"
 )
 
@@ -104,4 +106,20 @@ func (s *Store) AuditLog(ctx context.Context, pnr string, limit int) ([]me.Audit
 		entries[i] = me.AuditEntry{Time: r.At.Time, Client: r.Client, PersonalIdentityNumber: r.PNR, Operation: r.Operation, Object: r.Object}
 	}
 	return entries, nil
+}
+
+// purgeAudit removes a batch of the scope's audit entries past their time
+// (retention.go): an entry is its client's organisation's; one of a client
+// no longer configured goes by the default rule.
+func purgeAudit(ctx context.Context, tx *sqlx.Tx, sc purgeScope) (purgeBatch, error) {
+	org, args := sc.byClient("client")
+	ids, err := selectPurgeKeys[int64](ctx, tx, "audit_log", "id", org+` AND at < ?`, append(args, sc.before), sc, false)
+	b := newBatch(ids)
+	if err != nil || len(ids) == 0 {
+		return b, err
+	}
+	if b.rows["audit_log"], err = execIn(ctx, tx, `DELETE FROM audit_log WHERE id IN (?)`, ids); err != nil {
+		return b, fmt.Errorf("delete audit entries: %w", err)
+	}
+	return b, nil
 }

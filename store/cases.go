@@ -518,3 +518,33 @@ func (s *Store) ArchiveCase(ctx context.Context, pnr string, orgs []string, case
 	}
 	return archivedAt, nil
 }
+
+// purgeCases removes a batch of the scope's cases past their time with
+// everything that hangs on them (retention.go): a closed case whose last
+// change is before the scope's time. (A citizen archives only a closed
+// case, so an archived case is a closed one.) Its events' rows go through
+// events.go, its reminders and outbox rows through their files; on
+// PostgreSQL the cases are locked first (those a signal holds are
+// skipped), so that nothing is added to them while they go.
+func purgeCases(ctx context.Context, tx *sqlx.Tx, sc purgeScope) (purgeBatch, error) {
+	org, args := sc.byOrganisation("organisation_number")
+	where := org + ` AND status = 'closed' AND updated_at < ?`
+	ids, err := selectPurgeKeys[string](ctx, tx, "cases", "id", where, append(args, sc.before), sc, true)
+	b := newBatch(ids)
+	if err != nil || len(ids) == 0 {
+		return b, err
+	}
+	if err := deleteEventsOfCases(ctx, tx, ids, sc.lock != "", b.rows); err != nil {
+		return b, err
+	}
+	if b.rows["outbox"], err = deleteOutboxOfCases(ctx, tx, ids); err != nil {
+		return b, fmt.Errorf("delete outbox rows of cases: %w", err)
+	}
+	if b.rows["case_citizens"], err = execIn(ctx, tx, `DELETE FROM case_citizens WHERE case_id IN (?)`, ids); err != nil {
+		return b, fmt.Errorf("delete citizens' links to cases: %w", err)
+	}
+	if b.rows["cases"], err = execIn(ctx, tx, `DELETE FROM cases WHERE id IN (?)`, ids); err != nil {
+		return b, fmt.Errorf("delete cases: %w", err)
+	}
+	return b, nil
+}

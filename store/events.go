@@ -609,3 +609,35 @@ func prefixed(prefix, columns string) string {
 	}
 	return strings.Join(fields, ", ")
 }
+
+// deleteEventsOfCases removes the events of cases being purged (cases.go's
+// purgeCases) with their attachments, actions, reads and reminders, adding
+// the rows removed per table to rows. With lock (PostgreSQL) the events
+// are locked first, so that no read or reminder is added to them while
+// they go.
+func deleteEventsOfCases(ctx context.Context, tx *sqlx.Tx, caseIDs []string, lock bool, rows map[string]int64) error {
+	if lock {
+		q, a, err := sqlx.In(`SELECT id FROM events WHERE case_id IN (?) ORDER BY id FOR UPDATE`, caseIDs)
+		if err != nil {
+			return err
+		}
+		var locked []string
+		if err := tx.SelectContext(ctx, &locked, tx.Rebind(q), a...); err != nil {
+			return fmt.Errorf("lock events of cases: %w", err)
+		}
+	}
+	var err error
+	if rows["reminders"], err = deleteRemindersOfCases(ctx, tx, caseIDs); err != nil {
+		return fmt.Errorf("delete reminders of cases: %w", err)
+	}
+	// Children first: actions refer to attachments, and both to events.
+	for _, table := range []string{"event_reads", "actions", "attachments"} {
+		if rows[table], err = execIn(ctx, tx, `DELETE FROM `+table+` WHERE event_id IN (SELECT id FROM events WHERE case_id IN (?))`, caseIDs); err != nil {
+			return fmt.Errorf("delete %s of cases: %w", table, err)
+		}
+	}
+	if rows["events"], err = execIn(ctx, tx, `DELETE FROM events WHERE case_id IN (?)`, caseIDs); err != nil {
+		return fmt.Errorf("delete events of cases: %w", err)
+	}
+	return nil
+}

@@ -86,3 +86,15 @@ func (s *Store) CopyRows(ctx context.Context, from *Store, tables ...string) err
 	}
 	return nil
 }
+
+// Count returns how many rows of table match where (SQL with ?
+// placeholders), for checking what a purge left.
+func (s *Store) Count(ctx context.Context, table, where string, args ...any) (int, error) {
+	var n int
+	query := `SELECT count(*) FROM ` + table
+	if where != "" {
+		query += ` WHERE ` + where
+	}
+	err := s.db.GetContext(ctx, &n, s.db.Rebind(query), args...)
+	return n, err
+}

@@ -500,3 +500,26 @@ func (s *Store) NotificationStats(ctx context.Context, now time.Time) (counts ma
 	}
 	return counts, oldestPending, nil
 }
+
+// deleteRemindersOfCases removes the reminders of the events of cases
+// being purged (events.go's deleteEventsOfCases).
+func deleteRemindersOfCases(ctx context.Context, tx *sqlx.Tx, caseIDs []string) (int64, error) {
+	return execIn(ctx, tx, `DELETE FROM reminders WHERE event_id IN (SELECT id FROM events WHERE case_id IN (?))`, caseIDs)
+}
+
+// purgeNotifications removes a batch of the scope's notifications past
+// their time (retention.go): sent or failed, and queued before the scope's
+// time. Pending ones, and those being sent, stay whatever their age.
+func purgeNotifications(ctx context.Context, tx *sqlx.Tx, sc purgeScope) (purgeBatch, error) {
+	org, args := sc.byOrganisation("organisation_number")
+	ids, err := selectPurgeKeys[int64](ctx, tx, "notifications", "id",
+		org+` AND state IN ('sent', 'failed') AND created_at < ?`, append(args, sc.before), sc, false)
+	b := newBatch(ids)
+	if err != nil || len(ids) == 0 {
+		return b, err
+	}
+	if b.rows["notifications"], err = execIn(ctx, tx, `DELETE FROM notifications WHERE id IN (?)`, ids); err != nil {
+		return b, fmt.Errorf("delete notifications: %w", err)
+	}
+	return b, nil
+}

@@ -157,3 +157,27 @@ func markOutbox(ctx context.Context, tx *sqlx.Tx, ids []int64, state, lastError 
 	}
 	return nil
 }
+
+// deleteOutboxOfCases removes the outbox rows of cases being purged
+// (cases.go's purgeCases), whatever their state: a pending one would only
+// be skipped.
+func deleteOutboxOfCases(ctx context.Context, tx *sqlx.Tx, caseIDs []string) (int64, error) {
+	return execIn(ctx, tx, `DELETE FROM outbox WHERE case_id IN (?)`, caseIDs)
+}
+
+// purgeOutbox removes a batch of the scope's outbox rows past their time
+// (retention.go): those the planner is done with (sent, skipped or failed)
+// that were written before the scope's time.
+func purgeOutbox(ctx context.Context, tx *sqlx.Tx, sc purgeScope) (purgeBatch, error) {
+	org, args := sc.byOrganisation("organisation_number")
+	ids, err := selectPurgeKeys[int64](ctx, tx, "outbox", "id",
+		org+` AND state IN ('sent', 'skipped', 'failed') AND created_at < ?`, append(args, sc.before), sc, false)
+	b := newBatch(ids)
+	if err != nil || len(ids) == 0 {
+		return b, err
+	}
+	if b.rows["outbox"], err = execIn(ctx, tx, `DELETE FROM outbox WHERE id IN (?)`, ids); err != nil {
+		return b, fmt.Errorf("delete outbox rows: %w", err)
+	}
+	return b, nil
+}

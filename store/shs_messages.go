@@ -392,3 +392,54 @@ func (s *Store) Rejection(ctx context.Context, id int64) (me.Rejection, error) {
 	}
 	return r.rejection(), nil
 }
+
+// purgeSHSPayloads removes a batch of the scope's accepted SHS messages'
+// payloads past their time (retention.go): an accepted message is its
+// receiver's (to_org). The row stays, without its payload, so that a
+// resend of its tx.id is still answered as a duplicate (purgeSHSTxIDs).
+func purgeSHSPayloads(ctx context.Context, tx *sqlx.Tx, sc purgeScope) (purgeBatch, error) {
+	org, args := sc.byOrganisation("to_org")
+	ids, err := selectPurgeKeys[string](ctx, tx, "shs_messages", "tx_id",
+		org+` AND raw_purged_at IS NULL AND arrival < ?`, append(args, sc.before), sc, false)
+	b := newBatch(ids)
+	if err != nil || len(ids) == 0 {
+		return b, err
+	}
+	if b.rows["shs_messages.raw"], err = execIn(ctx, tx, `UPDATE shs_messages SET raw = ?, raw_purged_at = ? WHERE tx_id IN (?)`,
+		[]byte{}, sc.now, ids); err != nil {
+		return b, fmt.Errorf("remove SHS messages' payloads: %w", err)
+	}
+	return b, nil
+}
+
+// purgeSHSTxIDs removes a batch of the scope's accepted SHS messages' rows
+// past their time (retention.go): from then on a resend of the tx.id is a
+// new message.
+func purgeSHSTxIDs(ctx context.Context, tx *sqlx.Tx, sc purgeScope) (purgeBatch, error) {
+	org, args := sc.byOrganisation("to_org")
+	ids, err := selectPurgeKeys[string](ctx, tx, "shs_messages", "tx_id", org+` AND arrival < ?`, append(args, sc.before), sc, false)
+	b := newBatch(ids)
+	if err != nil || len(ids) == 0 {
+		return b, err
+	}
+	if b.rows["shs_messages"], err = execIn(ctx, tx, `DELETE FROM shs_messages WHERE tx_id IN (?)`, ids); err != nil {
+		return b, fmt.Errorf("delete SHS messages: %w", err)
+	}
+	return b, nil
+}
+
+// purgeRejections removes a batch of the scope's refused SHS messages past
+// their time (retention.go): a refused message is its client's
+// organisation's (its label may not have been readable).
+func purgeRejections(ctx context.Context, tx *sqlx.Tx, sc purgeScope) (purgeBatch, error) {
+	org, args := sc.byClient("client")
+	ids, err := selectPurgeKeys[int64](ctx, tx, "shs_rejections", "id", org+` AND received < ?`, append(args, sc.before), sc, false)
+	b := newBatch(ids)
+	if err != nil || len(ids) == 0 {
+		return b, err
+	}
+	if b.rows["shs_rejections"], err = execIn(ctx, tx, `DELETE FROM shs_rejections WHERE id IN (?)`, ids); err != nil {
+		return b, fmt.Errorf("delete refused SHS messages: %w", err)
+	}
+	return b, nil
+}

@@ -53,6 +53,8 @@ func commands() []command {
 			run: orFail(func(ctx context.Context, args []string, std stdio) error {
 				return notifications(ctx, args, std.out, std.err)
 			})},
+		{name: "purge", args: "[--dry-run] [--config FILE]", does: "remove the data past its time by the retention rules (gallring)",
+			run: orFail(func(ctx context.Context, args []string, std stdio) error { return purge(ctx, args, std.out, std.err) })},
 		{name: "hash-secret", args: "", does: "read a client's secret (terminal or stdin), print its secret_hash",
 			run: orFail(func(_ context.Context, args []string, std stdio) error { return hashSecret(args, std) })},
 		{name: "version", args: "", does: "print ME's version and its contract versions",

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -29,7 +30,11 @@ type app struct {
 	store    *store.Store
 	log      *logrus.Logger
 	tickets  config.Tickets
-	now      func() time.Time
+	// The purge by the retention rules: its options (Now set at each
+	// run) and how often it runs (0: never).
+	purge      store.PurgeOptions
+	purgeEvery time.Duration
+	now        func() time.Time
 	// For what `me serve` says when it listens.
 	demoOn    bool
 	publicURL string
@@ -64,6 +69,7 @@ func build(cfg *config.Config, st *store.Store, log *logrus.Logger) (*app, error
 		return nil, err
 	}
 	return &app{server: srv, notifier: n, store: st, log: log, tickets: cfg.Tickets, now: time.Now,
+		purge: purgeOptions(cfg, time.Time{}, false), purgeEvery: cfg.Retention.Interval,
 		demoOn: cfg.Demo.Enabled, publicURL: cfg.HTTP.PublicURL, summary: io.Discard}, nil
 }
 
@@ -124,7 +130,8 @@ func senders(orgs []config.Organisation) map[string]notify.Sender {
 func (a *app) Close() { a.server.Close() }
 
 // runBackground starts the work ME does besides answering requests: the
-// notifier, and the purge of expired tickets. Both stop when ctx is done;
+// notifier, the purge of expired tickets, and the purge by the retention
+// rules. They stop when ctx is done;
 // the returned channel is closed when the notifier has finished the sends
 // it had in flight.
 func (a *app) runBackground(ctx context.Context) <-chan struct{} {
@@ -149,5 +156,43 @@ func (a *app) runBackground(ctx context.Context) <-chan struct{} {
 			}
 		}
 	}()
+	if a.purgeEvery > 0 {
+		go a.purgeByRule(ctx)
+	}
 	return notifierDone
+}
+
+// purgeByRule removes the rows past their time by the retention rules, at
+// start and then every retention.interval, until ctx is done. On PostgreSQL one node
+// purges at a time; the others find it running and wait for their next
+// turn.
+func (a *app) purgeByRule(ctx context.Context) {
+	ticker := time.NewTicker(a.purgeEvery)
+	defer ticker.Stop()
+	for {
+		opts := a.purge
+		opts.Now = a.now().UTC()
+		r, err := a.store.Purge(ctx, opts)
+		switch {
+		case errors.Is(err, store.ErrPurgeRunning):
+			a.log.Debug("retention: another node is purging")
+		case err != nil && ctx.Err() == nil:
+			a.log.WithError(err).Warn("retention: purging failed; it is tried again at the next interval")
+		case err == nil && len(r.Counts) > 0:
+			fields := logrus.Fields{"transactions": r.Transactions}
+			for _, c := range r.Counts {
+				org := c.Organisation
+				if org == "" {
+					org = "none"
+				}
+				fields[org+"."+c.Table] = c.Rows
+			}
+			a.log.WithFields(fields).Info("retention: purged the rows past their time")
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		}
+	}
 }
