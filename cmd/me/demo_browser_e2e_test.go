@@ -111,9 +111,9 @@ func browserTools(t *testing.T) (chromium, node, npm string) {
 	}
 	chromium, node, npm = find("/usr/bin/chromium", "chromium"), find("node"), find("npm")
 	var missing []string
-	for name, p := range map[string]string{"chromium": chromium, "node": node, "npm": npm} {
-		if p == "" {
-			missing = append(missing, name)
+	for _, tool := range []struct{ name, path string }{{"chromium", chromium}, {"node", node}, {"npm", npm}} {
+		if tool.path == "" {
+			missing = append(missing, tool.name)
 		}
 	}
 	if len(missing) > 0 {
