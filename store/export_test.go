@@ -86,3 +86,8 @@ func (s *Store) CopyRows(ctx context.Context, from *Store, tables ...string) err
 	}
 	return nil
 }
+
+// Get runs a query written with ? placeholders into dest.
+func (s *Store) Get(ctx context.Context, dest any, query string, args ...any) error {
+	return s.db.GetContext(ctx, dest, s.db.Rebind(query), args...)
+}

@@ -39,6 +39,9 @@ type app struct {
 // build makes the notifier and the HTTP server from cfg.
 func build(cfg *config.Config, st *store.Store, log *logrus.Logger) (*app, error) {
 	addressing := notify.NewAddressing(cfg.SMTP.From, cfg.SMTP.ReplyTo)
+	if in := cfg.InboundMail; in.Domain != "" {
+		addressing.Reply = notify.ReplyAddressing{Domain: in.Domain, LocalPart: in.LocalPart, Lifetime: in.TokenLifetime}
+	}
 	n, err := newNotifier(cfg, st, log, addressing)
 	if err != nil {
 		return nil, err
