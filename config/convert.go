@@ -2,6 +2,7 @@ package config
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/minaengagemang/me"
 )
@@ -84,6 +85,19 @@ func orgNumbers(in []string) []string {
 	out := make([]string, len(in))
 	for i, s := range in {
 		out[i] = orgNumber(s)
+	}
+	return out
+}
+
+// ReplyAliases returns, by organisation number, the lower-cased addresses
+// besides the case handler's own that may reply to the organisation's
+// reply addresses.
+func (c *Config) ReplyAliases() map[string][]string {
+	out := map[string][]string{}
+	for _, o := range c.OrganisationList {
+		for _, a := range o.ReplyAliases {
+			out[orgNumber(o.Number)] = append(out[orgNumber(o.Number)], strings.ToLower(a))
+		}
 	}
 	return out
 }

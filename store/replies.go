@@ -319,3 +319,13 @@ func (s *Store) PurgeReplyAddresses(ctx context.Context, before time.Time) (int6
 	}
 	return res.RowsAffected()
 }
+
+// InboundMail returns one mail that reached a reply address, with its
+// full original; an unknown id gives an error wrapping me.ErrNotFound.
+func (s *Store) InboundMail(ctx context.Context, id int64) (me.InboundMail, error) {
+	var r inboundRow
+	if err := s.db.GetContext(ctx, &r, s.db.Rebind(`SELECT `+inboundColumns+`, raw FROM inbound_mail WHERE id = ?`), id); err != nil {
+		return me.InboundMail{}, fmt.Errorf("store: get inbound mail %d: %w", id, notFound(err))
+	}
+	return r.mail(), nil
+}
