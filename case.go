@@ -91,6 +91,7 @@ type Event struct {
 	Title, Text LocalizedText
 	Notify      bool // notify the citizens by SMS/e-mail
 	FromCitizen bool // made by a citizen's own action
+	FromHandler bool // the case handler's e-mail reply (svar från handläggaren)
 	// Author is the personnummer of the citizen whose action made it
 	// (FromCitizen); empty for the case system's events, and when ME does
 	// not know which of the case's citizens it was.

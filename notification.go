@@ -21,6 +21,11 @@ type Mail struct {
 	Subject   string
 	Text      string
 	MessageID string // stable across retries, so a repeat is recognisable
+	// ReplyToken, when set, is the token in ReplyTo that brings the
+	// handler's reply back into the case; the store keeps only its hash,
+	// valid until ReplyExpires.
+	ReplyToken   string
+	ReplyExpires time.Time
 }
 
 // Notification is one SMS or e-mail telling a citizen that something
@@ -35,6 +40,7 @@ type Notification struct {
 	To                     string              // the mobile number or e-mail address
 	Subject                string              // e-mail only
 	Text                   string
+	ReplyTo                string // e-mail only: the handler mail's own reply address; empty: the sender's default
 	// IdempotencyKey is stable across retries and restarts: the e-mail's
 	// Message-ID, the SMS gateway's client reference.
 	IdempotencyKey string

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"net"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -41,6 +42,7 @@ type Config struct {
 	Tickets          Tickets        `mapstructure:"tickets"`
 	SHS              SHS            `mapstructure:"shs"`
 	SMTP             SMTP           `mapstructure:"smtp"`
+	InboundMail      InboundMail    `mapstructure:"inbound_mail"`
 	SMSGateway       SMSGateway     `mapstructure:"sms"`
 	Notifications    Notifications  `mapstructure:"notifications"`
 	Retention        Retention      `mapstructure:"retention"`
@@ -144,6 +146,44 @@ type SMTP struct {
 	From     string `mapstructure:"from"`     // ME's sender, e.g. "Mina Engagemang <no-reply@kommun.se>"
 	ReplyTo  string `mapstructure:"reply_to"` // where replies go; never a citizen's own address
 }
+
+// InboundMail is how the case handler's e-mail reply comes back into the
+// case. With a domain, every handler mail carries a Reply-To of its own,
+// <local_part>+<token>@<domain>; with an addr, `me serve` receives the
+// replies there, as an SMTP (or LMTP) server the organisation's mail system
+// routes the domain to.
+type InboundMail struct {
+	Addr     string `mapstructure:"addr"`     // host:port to listen on; empty: no listener
+	Protocol string `mapstructure:"protocol"` // smtp | lmtp
+	Domain   string `mapstructure:"domain"`   // the reply domain, e.g. svar.kommun.se; empty: no reply addresses
+	// LocalPart is the address's fixed part before the '+'.
+	LocalPart string `mapstructure:"local_part"`
+	// Hostname is the name ME greets with; empty: domain.
+	Hostname string `mapstructure:"hostname"`
+	// TokenLifetime is how long a reply address takes replies.
+	TokenLifetime time.Duration `mapstructure:"token_lifetime"`
+	// Limits: a larger mail is refused (552); attachments beyond them, or
+	// of a media type not in MediaTypes, refuse the mail (550) so the
+	// handler learns the citizen did not get them.
+	MaxMessageBytes    int64    `mapstructure:"max_message_bytes"`
+	MaxAttachments     int      `mapstructure:"max_attachments"`
+	MaxAttachmentBytes int64    `mapstructure:"max_attachment_bytes"`
+	MediaTypes         []string `mapstructure:"media_types"`
+	// TLS is the certificate STARTTLS offers; required off loopback.
+	TLS InboundTLS `mapstructure:"tls"`
+}
+
+// InboundTLS is the inbound listener's certificate.
+type InboundTLS struct {
+	CertFile string `mapstructure:"cert_file"`
+	KeyFile  string `mapstructure:"key_file"`
+}
+
+// DefaultReplyMediaTypes are the attachments a handler's reply may carry:
+// documents and images a citizen can open.
+var DefaultReplyMediaTypes = []string{"application/pdf", "image/jpeg", "image/png", "text/plain",
+	"application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+	"application/vnd.oasis.opendocument.text"}
 
 // Demo is the demo portal and e-service pages under /demo/ (Swedish), a
 // client of ME's own SOAP services. Its login is fake: only for a loopback
@@ -250,6 +290,10 @@ type Organisation struct {
 	EmailFromName string `mapstructure:"email_from_name"`
 	// Retention overrides retention's periods for this organisation.
 	Retention OrganisationRetention `mapstructure:"retention"`
+	// ReplyAliases are addresses besides the case handler's own that may
+	// reply to the organisation's reply addresses, e.g. the unit's shared
+	// mailbox (funktionsbrevlåda) handlers answer from.
+	ReplyAliases []string `mapstructure:"reply_aliases"`
 }
 
 // Client is a system client entry.
@@ -344,10 +388,13 @@ func Default() *Config {
 			WriteTimeout:    60 * time.Second,
 			ShutdownTimeout: 15 * time.Second,
 		},
-		Database:   Database{Driver: "sqlite", DSN: "data/me.db"},
-		Log:        Log{Level: "info", Format: "auto"},
-		Tickets:    Tickets{Lifetime: 120 * time.Second, PurgeInterval: time.Minute},
-		SMTP:       SMTP{Port: 587, TLS: "starttls"},
+		Database: Database{Driver: "sqlite", DSN: "data/me.db"},
+		Log:      Log{Level: "info", Format: "auto"},
+		Tickets:  Tickets{Lifetime: 120 * time.Second, PurgeInterval: time.Minute},
+		SMTP:     SMTP{Port: 587, TLS: "starttls"},
+		InboundMail: InboundMail{Protocol: "smtp", LocalPart: "svar", TokenLifetime: 90 * 24 * time.Hour,
+			MaxMessageBytes: 25 << 20, MaxAttachments: 10, MaxAttachmentBytes: 10 << 20,
+			MediaTypes: slices.Clone(DefaultReplyMediaTypes)},
 		SMSGateway: SMSGateway{Format: "form", Timeout: 10 * time.Second},
 		Notifications: Notifications{Window: 5 * time.Minute, QuietStart: "21:00", QuietEnd: "08:00", TimeZone: "Europe/Stockholm",
 			ReminderAfter: 72 * time.Hour, Lease: 2 * time.Minute, Concurrency: 16, Templates: DefaultTemplates()},

@@ -2,6 +2,7 @@ package config
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/minaengagemang/me"
 )
@@ -120,6 +121,19 @@ func (c *Config) organisationRetention(o OrganisationRetention) me.Retention {
 	} {
 		if f.own != nil {
 			*f.into = *f.own
+		}
+	}
+	return out
+}
+
+// ReplyAliases returns, by organisation number, the lower-cased addresses
+// besides the case handler's own that may reply to the organisation's
+// reply addresses.
+func (c *Config) ReplyAliases() map[string][]string {
+	out := map[string][]string{}
+	for _, o := range c.OrganisationList {
+		for _, a := range o.ReplyAliases {
+			out[orgNumber(o.Number)] = append(out[orgNumber(o.Number)], strings.ToLower(a))
 		}
 	}
 	return out

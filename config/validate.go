@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"mime"
 	"net"
 	"net/mail"
 	"net/url"
@@ -94,6 +95,7 @@ func (c *Config) Validate() error {
 	c.Tickets.validate(&ve)
 	c.SHS.validate(&ve)
 	c.SMTP.validate(&ve)
+	c.InboundMail.validate(&ve)
 	c.SMSGateway.validate(&ve)
 	c.Notifications.validate(&ve)
 	c.Retention.validate(&ve)
@@ -123,6 +125,11 @@ func (c *Config) Validate() error {
 			checkDisplayName(&ve, key+".email_from_name", o.EmailFromName)
 		}
 		c.validateOrganisationRetention(&ve, key+".retention", o.Retention)
+		for j, a := range o.ReplyAliases {
+			if p, err := mail.ParseAddress(a); err != nil || p.Address != a {
+				ve.add(fmt.Sprintf("%s.reply_aliases[%d]", key, j), "%q is not a bare e-mail address, e.g. bygglov@kommun.se", a)
+			}
+		}
 	}
 	checkRef := func(key, number string) {
 		if strings.TrimSpace(number) == "" {
@@ -448,6 +455,55 @@ func (m *SMTP) validate(ve *ValidationError) {
 	}
 	if m.Username != "" && m.Password == "" {
 		ve.add("smtp.password", "is empty while smtp.username is set; set it (or ME_SMTP_PASSWORD)")
+	}
+}
+
+func (m *InboundMail) validate(ve *ValidationError) {
+	switch m.Protocol {
+	case "smtp", "lmtp":
+	default:
+		ve.add("inbound_mail.protocol", "%q is not one of smtp, lmtp", m.Protocol)
+	}
+	if m.Domain != "" {
+		if _, err := mail.ParseAddress("x@" + m.Domain); err != nil || strings.ContainsAny(m.Domain, "@ ") || !strings.Contains(m.Domain, ".") {
+			ve.add("inbound_mail.domain", "%q is not a mail domain, e.g. svar.kommun.se", m.Domain)
+		}
+	}
+	if m.LocalPart == "" || strings.ContainsAny(m.LocalPart, "+@ \t\"<>()[],;:") {
+		ve.add("inbound_mail.local_part", "%q must be a plain local part without '+', e.g. svar", m.LocalPart)
+	}
+	if m.TokenLifetime < time.Hour {
+		ve.add("inbound_mail.token_lifetime", "%s is too short; use at least 1h, e.g. 2160h (90 days)", m.TokenLifetime)
+	}
+	if m.MaxMessageBytes < 64<<10 {
+		ve.add("inbound_mail.max_message_bytes", "%d is too small; use at least 65536, e.g. 26214400 (25 MiB)", m.MaxMessageBytes)
+	}
+	if m.MaxAttachments < 0 || m.MaxAttachments > 20 {
+		ve.add("inbound_mail.max_attachments", "%d is out of range; use 0 to 20", m.MaxAttachments)
+	}
+	if m.MaxAttachmentBytes < 1 || m.MaxAttachmentBytes > m.MaxMessageBytes {
+		ve.add("inbound_mail.max_attachment_bytes", "%d is out of range; use 1 to inbound_mail.max_message_bytes (%d)", m.MaxAttachmentBytes, m.MaxMessageBytes)
+	}
+	for i, t := range m.MediaTypes {
+		if mt, _, err := mime.ParseMediaType(t); err != nil || mt != t || !strings.Contains(t, "/") {
+			ve.add(fmt.Sprintf("inbound_mail.media_types[%d]", i), "%q is not a lower-case media type, e.g. application/pdf", t)
+		}
+	}
+	if (m.TLS.CertFile == "") != (m.TLS.KeyFile == "") {
+		ve.add("inbound_mail.tls", "set both cert_file and key_file, or neither")
+	}
+	if m.Addr == "" {
+		return
+	}
+	if _, _, err := net.SplitHostPort(m.Addr); err != nil {
+		ve.add("inbound_mail.addr", "%q is not host:port, e.g. 0.0.0.0:25 or 127.0.0.1:2525", m.Addr)
+		return
+	}
+	if m.Domain == "" {
+		ve.add("inbound_mail.domain", "is empty while inbound_mail.addr is set; give the reply domain the mail system routes to ME")
+	}
+	if !IsLoopback(m.Addr) && m.TLS.CertFile == "" {
+		ve.add("inbound_mail.tls", "inbound_mail.addr %s is not a loopback address, and ME takes mail from other hosts only with STARTTLS: set inbound_mail.tls.cert_file and key_file, or listen on 127.0.0.1", m.Addr)
 	}
 }
 

@@ -166,7 +166,7 @@ func (s portalService) SendMessageToHandler(ctx context.Context, req *portal.Sen
 	if p, err := s.store.CitizenProfile(ctx, pnr); err == nil && strings.TrimSpace(p.GivenName+" "+p.Surname) != "" {
 		name = strings.TrimSpace(p.GivenName + " " + p.Surname)
 	}
-	m := s.mail.HandlerMail(v.Case, s.catalogue.organisations.name(v.OrganisationNumber), name, text)
+	m := s.mail.HandlerMail(v.Case, s.catalogue.organisations.name(v.OrganisationNumber), name, text, s.now().UTC())
 	ev, err := s.store.AddCitizenMessage(ctx, pnr, portalOrgs(client), v.ID, string(req.EventId), text, m, s.now().UTC())
 	switch {
 	case errors.Is(err, me.ErrNotFound):

@@ -103,6 +103,9 @@ func toSummary(c me.CaseSummary, orgName string) common.CaseSummary {
 func toEvent(e me.Event) common.Event {
 	out := common.Event{Id: common.Identifier(e.ID), Time: xsdTime(e.Time), Title: toText(e.Title), Text: optionalText(e.Text),
 		FromCitizen: e.FromCitizen, Read: e.ReadAt != nil, Author: optional[common.PersonalIdentityNumber](e.Author)}
+	if e.FromHandler {
+		out.FromHandler = &e.FromHandler
+	}
 	for _, a := range e.Attachments {
 		out.Attachment = append(out.Attachment, common.AttachmentInfo{Id: common.Identifier(a.ID), FileName: common.ShortText(a.FileName),
 			MediaType: common.ShortText(a.MediaType), Size: a.Size})

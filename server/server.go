@@ -118,6 +118,9 @@ func New(cfg Config, st *store.Store, log *logrus.Logger) (*Server, error) {
 		cfg: cfg.SHS, store: st, log: log, labelSchema: schemas[xsd.SHSLabel], signals: signal.NewDecoder(schemas[xsd.Signal]),
 		organisations: orgs, caseSystems: caseSystems(cfg.Clients), now: cfg.Now, inflight: newByteBudget(cfg.SHS.inflight()),
 	}))
+	replies := handlerReplies{store: st}
+	mux.Handle("GET /casesystem/replies", auth.requireClient(http.HandlerFunc(replies.list)))
+	mux.Handle("GET /casesystem/replies/{id}/original", auth.requireClient(http.HandlerFunc(replies.original)))
 	mux.Handle("GET /wsdl/", http.StripPrefix("/wsdl/", http.FileServerFS(wsdl.Files())))
 	mux.Handle("GET /xsd/", http.StripPrefix("/xsd/", http.FileServerFS(xsd.Files())))
 	if cfg.Demo != nil {

@@ -20,7 +20,7 @@ import (
 
 const eventColumns = `
 	id, case_id, external_id, time, title_sv, title_en, text_sv, text_en,
-	notify, from_citizen, author, created_at`
+	notify, from_citizen, author, from_handler, created_at`
 
 type eventRow struct {
 	ID          string    `db:"id"`
@@ -34,6 +34,7 @@ type eventRow struct {
 	Notify      bool      `db:"notify"`
 	FromCitizen bool      `db:"from_citizen"`
 	Author      string    `db:"author"`
+	FromHandler bool      `db:"from_handler"`
 	CreatedAt   timestamp `db:"created_at"`
 }
 
@@ -48,6 +49,7 @@ func (r eventRow) event() me.Event {
 		Notify:      r.Notify,
 		FromCitizen: r.FromCitizen,
 		Author:      r.Author,
+		FromHandler: r.FromHandler,
 		Created:     r.CreatedAt.Time,
 	}
 }
@@ -222,6 +224,10 @@ func insertEvent(ctx context.Context, tx *sqlx.Tx, id, caseID, txID string, e me
 		// written as before 0008, so the migration tests can record one
 		// on an older schema.
 		columns, values, args = columns+`, author`, values+`, ?`, append(args, e.Author)
+	}
+	if e.FromHandler {
+		// Likewise only the handler's reply (0012).
+		columns, values, args = columns+`, from_handler`, values+`, ?`, append(args, true)
 	}
 	_, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO events (`+columns+`) VALUES (`+values+`)`), args...)
 	if err != nil {
@@ -400,8 +406,11 @@ var (
 // pending from now: to the case's handler (mail.To is ignored, the caller
 // does not know it), from the citizen (personal_identity_number) about the
 // case's organisation, with mail.Subject and mail.Text, and mail.MessageID
-// as its idempotency key. mail.ReplyTo is not kept: the sender sets it. It
-// returns the event.
+// as its idempotency key. Without mail.ReplyToken, mail.ReplyTo is not
+// kept: the sender sets it. With one, the notification keeps mail.ReplyTo,
+// and the token's hash is bound to the case, the new event and the
+// handler's address until mail.ReplyExpires (replies.go). It returns the
+// event.
 //
 // eventID is the event whose message action the citizen used: it must be on
 // case caseID, the citizen on the case and the case at one of orgs, or the
@@ -467,14 +476,23 @@ func (s *Store) AddCitizenMessage(ctx context.Context, pnr string, orgs []string
 			if err := markRead(ctx, tx, caseID, ev.ID, pnr, "", now); err != nil {
 				return fmt.Errorf("mark message read: %w", err)
 			}
-			// A taken message id is a Conflict, not for retry to repeat.
-			return insertNotification(ctx, tx, me.NotifyHandler, pnr, c.OrganisationNumber, me.Notification{
+			n := me.Notification{
 				Channel:        me.NotifyEmail,
 				To:             c.HandlerEmail,
 				Subject:        mail.Subject,
 				Text:           mail.Text,
 				IdempotencyKey: mail.MessageID,
-			}, now)
+			}
+			if mail.ReplyToken != "" {
+				// The handler's reply comes back to this address, bound
+				// to the case, this message and the handler's address.
+				n.ReplyTo = mail.ReplyTo
+				if err := insertReplyAddress(ctx, tx, mail.ReplyToken, caseID, ev.ID, c.HandlerEmail, now, mail.ReplyExpires); err != nil {
+					return err
+				}
+			}
+			// A taken message id is a Conflict, not for retry to repeat.
+			return insertNotification(ctx, tx, me.NotifyHandler, pnr, c.OrganisationNumber, n, now)
 		})
 	})
 	if err != nil {

@@ -98,3 +98,8 @@ func (s *Store) Count(ctx context.Context, table, where string, args ...any) (in
 	err := s.db.GetContext(ctx, &n, s.db.Rebind(query), args...)
 	return n, err
 }
+
+// Get runs a query written with ? placeholders into dest.
+func (s *Store) Get(ctx context.Context, dest any, query string, args ...any) error {
+	return s.db.GetContext(ctx, dest, s.db.Rebind(query), args...)
+}

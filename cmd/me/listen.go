@@ -60,6 +60,13 @@ func (a *app) Run(ctx context.Context, h config.HTTP) error {
 		}
 		defer stopDebug()
 	}
+	if a.inbound != nil {
+		stopInbound, err := a.serveInbound()
+		if err != nil {
+			return err
+		}
+		defer stopInbound()
+	}
 	bgCtx, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
 	notifierDone := a.runBackground(bgCtx)
@@ -88,6 +95,27 @@ func (a *app) Run(ctx context.Context, h config.HTTP) error {
 		return err
 	}
 	return nil
+}
+
+// serveInbound takes the handler's e-mail replies on inbound_mail.addr
+// until the returned stop is called; stop lets a delivery in flight
+// finish (briefly) before it closes the sessions.
+func (a *app) serveInbound() (stop func(), err error) {
+	ln, err := net.Listen("tcp", a.inAddr)
+	if err != nil {
+		return nil, fmt.Errorf("inbound_mail.addr: listen on %s: %w", a.inAddr, err)
+	}
+	go func() {
+		if err := a.inbound.Serve(ln); err != nil {
+			a.log.WithError(err).Error("inbound mail: the listener stopped")
+		}
+	}()
+	a.log.WithField("addr", ln.Addr().String()).Info("inbound mail listening")
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		a.inbound.Shutdown(ctx)
+	}, nil
 }
 
 // serveDebug serves Go's profiler on addr (validated to be loopback) until

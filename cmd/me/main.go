@@ -49,6 +49,8 @@ func commands() []command {
 			run: orFail(func(ctx context.Context, args []string, std stdio) error { return signals(ctx, args, std.out, std.err) })},
 		{name: "audit", args: "--citizen PNR", does: "show which clients read a citizen's cases, and when",
 			run: orFail(func(ctx context.Context, args []string, std stdio) error { return audit(ctx, args, std.out, std.err) })},
+		{name: "mail", args: "--rejected", does: "list the case handlers' e-mail replies ME refused or dropped, with their reasons",
+			run: orFail(func(ctx context.Context, args []string, std stdio) error { return mailCmd(ctx, args, std.out, std.err) })},
 		{name: "notifications", args: "[--failed]", does: "list recent SMS and e-mail notifications and their state",
 			run: orFail(func(ctx context.Context, args []string, std stdio) error {
 				return notifications(ctx, args, std.out, std.err)

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +15,7 @@ import (
 	"github.com/minaengagemang/me/config"
 	"github.com/minaengagemang/me/server"
 	"github.com/minaengagemang/me/server/demo"
+	"github.com/minaengagemang/me/server/inbound"
 	"github.com/minaengagemang/me/server/notify"
 	"github.com/minaengagemang/me/server/notify/mail"
 	"github.com/minaengagemang/me/server/notify/sms"
@@ -27,6 +30,8 @@ import (
 type app struct {
 	server   *server.Server
 	notifier *notify.Notifier
+	inbound  *inbound.Receiver // nil: no inbound mail listener
+	inAddr   string
 	store    *store.Store
 	log      *logrus.Logger
 	tickets  config.Tickets
@@ -44,16 +49,25 @@ type app struct {
 // build makes the notifier and the HTTP server from cfg.
 func build(cfg *config.Config, st *store.Store, log *logrus.Logger) (*app, error) {
 	addressing := notify.NewAddressing(cfg.SMTP.From, cfg.SMTP.ReplyTo)
+	if in := cfg.InboundMail; in.Domain != "" {
+		addressing.Reply = notify.ReplyAddressing{Domain: in.Domain, LocalPart: in.LocalPart, Lifetime: in.TokenLifetime}
+	}
 	n, err := newNotifier(cfg, st, log, addressing)
 	if err != nil {
 		return nil, err
+	}
+	var in *inbound.Receiver
+	if ic := cfg.InboundMail; ic.Addr != "" {
+		if in, err = newReceiver(cfg, st, log, addressing.Reply); err != nil {
+			return nil, err
+		}
 	}
 	sc := server.Config{
 		Organisations: cfg.Organisations(), Clients: cfg.Clients(), PublicURL: cfg.HTTP.PublicURL, MaxBodyBytes: cfg.HTTP.MaxBodyBytes,
 		SHS: server.SHSConfig{Product: cfg.SHS.Product, NodeID: cfg.SHS.NodeID, MaxMessageBytes: cfg.SHS.MaxMessageBytes, MaxInflightBytes: cfg.SHS.MaxInflightBytes,
 			MaxAttachments: cfg.SHS.MaxAttachments, MaxAttachmentBytes: cfg.SHS.MaxAttachmentBytes},
 		TicketLife: cfg.Tickets.Lifetime, Addressing: addressing,
-		Metrics: []prometheus.Collector{notify.NewQueueCollector(st, time.Now)}, MetricsFrom: cfg.HTTP.MetricsFrom, Now: time.Now,
+		Metrics: metrics(st, in), MetricsFrom: cfg.HTTP.MetricsFrom, Now: time.Now,
 	}
 	if d := cfg.Demo; d.Enabled {
 		sc.Demo, err = demo.New(demo.Config{SOAPBase: "http://" + cfg.HTTP.Addr, PortalUser: d.PortalClient, PortalPassword: d.PortalPassword.Reveal(),
@@ -68,7 +82,7 @@ func build(cfg *config.Config, st *store.Store, log *logrus.Logger) (*app, error
 	if err != nil {
 		return nil, err
 	}
-	return &app{server: srv, notifier: n, store: st, log: log, tickets: cfg.Tickets, now: time.Now,
+	return &app{server: srv, notifier: n, inbound: in, inAddr: cfg.InboundMail.Addr, store: st, log: log, tickets: cfg.Tickets, now: time.Now,
 		purge: purgeOptions(cfg, time.Time{}, false), purgeEvery: cfg.Retention.Interval,
 		demoOn: cfg.Demo.Enabled, publicURL: cfg.HTTP.PublicURL, summary: io.Discard}, nil
 }
@@ -114,6 +128,33 @@ func newNotifier(cfg *config.Config, st *store.Store, log *logrus.Logger, addres
 	}, st, cfg.Organisations(), email, gateway, log, time.Now), nil
 }
 
+// metrics are the collectors /metrics serves besides the HTTP ones.
+func metrics(st *store.Store, in *inbound.Receiver) []prometheus.Collector {
+	out := []prometheus.Collector{notify.NewQueueCollector(st, time.Now)}
+	if in != nil {
+		out = append(out, in.Collectors()...)
+	}
+	return out
+}
+
+// newReceiver builds the inbound mail server: the reply addresses' form,
+// the limits, the organisations' reply aliases and STARTTLS's certificate.
+func newReceiver(cfg *config.Config, st *store.Store, log *logrus.Logger, replies notify.ReplyAddressing) (*inbound.Receiver, error) {
+	ic := cfg.InboundMail
+	var tlsConfig *tls.Config
+	if ic.TLS.CertFile != "" {
+		cert, err := tls.LoadX509KeyPair(ic.TLS.CertFile, ic.TLS.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("inbound_mail.tls: load certificate: %w", err)
+		}
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	return inbound.New(inbound.Config{Addressing: replies, Hostname: cmp.Or(ic.Hostname, ic.Domain), LMTP: ic.Protocol == "lmtp",
+		MaxMessageBytes: ic.MaxMessageBytes, Aliases: cfg.ReplyAliases(), TLS: tlsConfig,
+		Limits: inbound.Limits{MaxAttachments: ic.MaxAttachments, MaxAttachmentBytes: ic.MaxAttachmentBytes, MediaTypes: ic.MediaTypes},
+	}, st, log, time.Now), nil
+}
+
 // senders are the organisations' own SMS senders and From names, for
 // those that have one.
 func senders(orgs []config.Organisation) map[string]notify.Sender {
@@ -148,6 +189,11 @@ func (a *app) runBackground(ctx context.Context) <-chan struct{} {
 			case <-ctx.Done():
 				return
 			case <-ticker.C:
+				// A reply address is refused as expired for 30 days after
+				// it expires, then as unknown.
+				if _, err := a.store.PurgeReplyAddresses(ctx, a.now().UTC().Add(-30*24*time.Hour)); err != nil {
+					a.log.WithError(err).Warn("purging reply addresses failed")
+				}
 				if n, err := a.store.PurgeTickets(ctx, a.now().UTC()); err != nil {
 					a.log.WithError(err).Warn("purging tickets failed")
 				} else if n > 0 {

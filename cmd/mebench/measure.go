@@ -194,7 +194,6 @@ func (l *loader) signals(ctx context.Context, c *client, t *table, floor result,
 	return nil
 }
 
-
 // loader runs the reads with wrk when it is installed (far lighter on the
 // shared cores than a Go client), else with the Go client. Signals are
 // always sent by the Go client: each is a new SHS message.

@@ -350,6 +350,9 @@ type Event struct {
 
 	// For an event a citizen's action made (fromCitizen true): the personnummer of the citizen who made it (författare). Compare it with the citizen you asked for to tell the citizen's own events ("from you") from those of the case's other citizens; it is for that comparison, not for display. Left out for the case system's events, and when ME does not know who (a completion the e-service reported without its citizen).
 	Author *PersonalIdentityNumber `xml:"http://minaengagemang.se/schema/common/v1 author,omitempty" json:"author,omitempty"`
+
+	// true when the event is the case handler's e-mail reply to a citizen's message (title "Svar från handläggaren" / "Reply from the case handler"): its text is the handler's new text, quoted history and signature trimmed; its attachments came with the reply; a message action lets the citizen answer again. Left out otherwise. Added after 1.0, additively (decisions.md §14).
+	FromHandler *bool `xml:"http://minaengagemang.se/schema/common/v1 fromHandler,omitempty" json:"fromHandler,omitempty"`
 }
 
 type CaseSummary struct {

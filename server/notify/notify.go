@@ -205,8 +205,9 @@ func (n *Notifier) send(ctx context.Context, it me.Notification) (error, bool) {
 		}
 		m := me.Mail{To: it.To, FromName: n.cfg.Senders[it.OrganisationNumber].EmailName, Subject: it.Subject, Text: it.Text, MessageID: it.IdempotencyKey}
 		if it.Kind == me.NotifyHandler {
-			// A citizen's message to the case handler: replies go to ME.
-			m.ReplyTo = n.cfg.Addressing.ReplyTo
+			// A citizen's message to the case handler: replies go to ME,
+			// to the mail's own reply address when it has one.
+			m.ReplyTo = cmp.Or(it.ReplyTo, n.cfg.Addressing.ReplyTo)
 		}
 		err := n.email.Send(ctx, m)
 		return err, err != nil && mail.Temporary(err)

@@ -1,0 +1,320 @@
+package inbound
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"path"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/emersion/go-message"
+	_ "github.com/emersion/go-message/charset" // every charset the mail may name
+	"github.com/emersion/go-message/mail"
+	"github.com/emersion/go-smtp"
+
+	"github.com/minaengagemang/me"
+)
+
+// Limits of what a reply may be, besides its size (smtp.Server's).
+const (
+	maxHeaderBytes = 64 << 10 // the whole header block
+	maxDepth       = 8        // multipart nesting
+	maxParts       = 100      // MIME parts in all
+	maxReceived    = 30       // Received headers: more is a mail loop
+	maxFileName    = 200      // characters
+)
+
+// refusal is why ME does not take a mail: rejected with an SMTP error the
+// sender's server reports to the sender, or dropped (taken with 250 and
+// discarded, never answered: an auto-reply or a bounce).
+type refusal struct {
+	drop   bool
+	reason string // for the log and `me mail --rejected`
+	err    *smtp.SMTPError
+}
+
+func (r *refusal) Error() string { return r.reason }
+
+func reject(code int, enh smtp.EnhancedCode, reason, text string) *refusal {
+	return &refusal{reason: reason, err: &smtp.SMTPError{Code: code, EnhancedCode: enh, Message: text}}
+}
+
+func drop(reason string) *refusal { return &refusal{drop: true, reason: reason} }
+
+// parsed is what ME reads of a mail.
+type parsed struct {
+	messageID   string
+	from        string // the From header's address, lower case
+	fromHeader  string
+	subject     string
+	text        string // trimmed
+	attachments []me.Attachment
+}
+
+// headers reads the mail's header and the things that decide whether it
+// is a reply at all: it refuses a mail ME cannot read and drops auto-replies
+// and bounces.
+func headers(raw []byte, envelopeFrom string) (*message.Entity, parsed, *refusal) {
+	var p parsed
+	end := bytes.Index(raw, []byte("\r\n\r\n"))
+	if end < 0 {
+		end = bytes.Index(raw, []byte("\n\n"))
+	}
+	if end < 0 && len(raw) > maxHeaderBytes || end > maxHeaderBytes {
+		return nil, p, reject(552, smtp.EnhancedCode{5, 6, 0}, "header too large",
+			fmt.Sprintf("The mail's header is larger than %d KiB; send the reply as an ordinary mail.", maxHeaderBytes>>10))
+	}
+	e, err := message.ReadWithOptions(bytes.NewReader(raw), &message.ReadOptions{MaxHeaderBytes: maxHeaderBytes})
+	if err != nil && e != nil && (message.IsUnknownCharset(err) || message.IsUnknownEncoding(err)) {
+		return nil, p, unknownCoding(err)
+	}
+	if err != nil {
+		return nil, p, reject(550, smtp.EnhancedCode{5, 6, 0}, "malformed MIME: "+err.Error(),
+			"The mail cannot be read as MIME ("+oneLine(err.Error())+"); send the reply as an ordinary mail.")
+	}
+	h := mail.Header{Header: e.Header}
+	p.messageID, _ = h.MessageID()
+	if p.messageID == "" {
+		// Without a Message-ID, the same bytes are the same mail.
+		sum := sha256.Sum256(raw)
+		p.messageID = hex.EncodeToString(sum[:16]) + "@no-message-id.invalid"
+	}
+	p.subject, _ = h.Subject()
+	p.subject = oneLine(p.subject)
+	p.fromHeader = oneLine(h.Get("From"))
+
+	if why := bounce(h, envelopeFrom); why != "" {
+		return nil, p, drop(why)
+	}
+	if why := autoReply(h, p.subject); why != "" {
+		return nil, p, drop(why)
+	}
+	from, ferr := h.AddressList("From")
+	if ferr != nil || len(from) != 1 {
+		return nil, p, reject(550, smtp.EnhancedCode{5, 1, 7}, "no single From address",
+			"The mail must have one From address: the case handler's.")
+	}
+	p.from = strings.ToLower(from[0].Address)
+	return e, p, nil
+}
+
+// bounce names why a mail is a delivery report (bounce, DSN), or "".
+func bounce(h mail.Header, envelopeFrom string) string {
+	if envelopeFrom == "" || envelopeFrom == "<>" {
+		return "bounce: null envelope sender"
+	}
+	if t, params, _ := h.ContentType(); t == "multipart/report" {
+		return "delivery report: multipart/report; report-type=" + params["report-type"]
+	}
+	local, _, _ := strings.Cut(strings.ToLower(envelopeFrom), "@")
+	if local == "mailer-daemon" || local == "postmaster" {
+		return "bounce: envelope sender " + local
+	}
+	return ""
+}
+
+// outOfOffice are the subject prefixes of out-of-office replies that carry
+// none of the headers below (some clients and rules).
+var outOfOffice = []string{"automatic reply:", "auto reply:", "autoreply:", "out of office", "autosvar:", "automatiskt svar:", "frånvaro:", "frånvarande:"}
+
+// autoReply names why a mail is an automatic reply, or "": RFC 3834's
+// Auto-Submitted, Precedence bulk/junk/list, the X-Autoreply family,
+// mailing-list headers, a loop of Received headers, an out-of-office
+// subject.
+func autoReply(h mail.Header, subject string) string {
+	if v := strings.ToLower(strings.TrimSpace(h.Get("Auto-Submitted"))); v != "" && v != "no" {
+		return "auto-reply: Auto-Submitted: " + v
+	}
+	switch v := strings.ToLower(strings.TrimSpace(h.Get("Precedence"))); v {
+	case "bulk", "junk", "list", "auto_reply":
+		return "auto-reply: Precedence: " + v
+	}
+	for _, k := range []string{"X-Autoreply", "X-Autorespond", "X-Autoresponder", "X-Auto-Response", "X-Autogenerated", "List-Id", "List-Unsubscribe"} {
+		if h.Has(k) {
+			return "auto-reply: " + k + " header"
+		}
+	}
+	if v := strings.ToLower(h.Get("X-Auto-Response-Suppress")); strings.Contains(v, "oof") || v == "all" {
+		// Exchange marks its out-of-office replies so.
+		return "auto-reply: X-Auto-Response-Suppress: " + v
+	}
+	if n := len(h.Values("Received")); n > maxReceived {
+		return fmt.Sprintf("mail loop: %d Received headers", n)
+	}
+	s := strings.ToLower(subject)
+	for _, p := range outOfOffice {
+		if strings.HasPrefix(s, p) {
+			return "out-of-office reply: subject " + subject
+		}
+	}
+	return ""
+}
+
+// Limits are what a reply's attachments may be.
+type Limits struct {
+	MaxAttachments     int
+	MaxAttachmentBytes int64
+	MediaTypes         []string
+}
+
+// body reads the text and the attachments of e into p: the first
+// text/plain part that is not an attachment (else the first text/html,
+// converted), trimmed; every part with a file becomes an attachment,
+// checked against the limits. Parts of a multipart/related beside its
+// first (the images an HTML signature shows) are left out.
+func body(e *message.Entity, p *parsed, lim Limits) *refusal {
+	var plain, htmlBody *string
+	parts := 0
+	var walk func(e *message.Entity, depth int, related bool) *refusal
+	walk = func(e *message.Entity, depth int, related bool) *refusal {
+		parts++
+		if depth > maxDepth || parts > maxParts {
+			return reject(550, smtp.EnhancedCode{5, 6, 0}, "MIME structure too deep or too large",
+				fmt.Sprintf("The mail nests more than %d levels or has more than %d parts; send the reply as an ordinary mail.", maxDepth, maxParts))
+		}
+		t, params, _ := e.Header.ContentType()
+		if t == "" {
+			t = "text/plain"
+		}
+		if mr := e.MultipartReader(); mr != nil {
+			for i := 0; ; i++ {
+				part, err := mr.NextPart()
+				if err == io.EOF {
+					return nil
+				}
+				if err != nil && (part == nil || !(message.IsUnknownCharset(err) || message.IsUnknownEncoding(err))) {
+					return reject(550, smtp.EnhancedCode{5, 6, 0}, "malformed MIME: "+err.Error(),
+						"The mail cannot be read as MIME ("+oneLine(err.Error())+"); send the reply as an ordinary mail.")
+				}
+				if err != nil {
+					return unknownCoding(err)
+				}
+				if t == "multipart/related" && i > 0 {
+					io.Copy(io.Discard, part.Body)
+					continue
+				}
+				if r := walk(part, depth+1, t == "multipart/related"); r != nil {
+					return r
+				}
+			}
+		}
+		disp, dparams, _ := e.Header.ContentDisposition()
+		name := fileName(mail.AttachmentHeader{Header: e.Header}, dparams, params)
+		isText := (t == "text/plain" || t == "text/html") && disp != "attachment" && name == ""
+		if isText {
+			b, err := io.ReadAll(e.Body)
+			if err != nil {
+				return reject(550, smtp.EnhancedCode{5, 6, 0}, "unreadable text part: "+err.Error(),
+					"The mail's text cannot be decoded ("+oneLine(err.Error())+").")
+			}
+			s := cleanText(string(b))
+			switch {
+			case t == "text/plain" && plain == nil:
+				plain = &s
+			case t == "text/html" && htmlBody == nil:
+				htmlBody = &s
+			}
+			return nil
+		}
+		// A file.
+		if len(p.attachments) >= lim.MaxAttachments {
+			return reject(552, smtp.EnhancedCode{5, 3, 4}, fmt.Sprintf("more than %d attachments", lim.MaxAttachments),
+				fmt.Sprintf("A reply may have at most %d attachments; the citizen got nothing. Send fewer, or send them through the case system.", lim.MaxAttachments))
+		}
+		if !slices.Contains(lim.MediaTypes, t) {
+			return reject(550, smtp.EnhancedCode{5, 7, 0}, fmt.Sprintf("attachment %q of type %s not allowed", name, t),
+				fmt.Sprintf("The attachment %q is of type %s, which a reply may not carry (allowed: %s); the citizen got nothing.", name, t, strings.Join(lim.MediaTypes, ", ")))
+		}
+		content, err := io.ReadAll(io.LimitReader(e.Body, lim.MaxAttachmentBytes+1))
+		if err != nil {
+			return reject(550, smtp.EnhancedCode{5, 6, 0}, "unreadable attachment: "+err.Error(),
+				fmt.Sprintf("The attachment %q cannot be decoded (%s).", name, oneLine(err.Error())))
+		}
+		if int64(len(content)) > lim.MaxAttachmentBytes {
+			return reject(552, smtp.EnhancedCode{5, 3, 4}, fmt.Sprintf("attachment %q larger than %d bytes", name, lim.MaxAttachmentBytes),
+				fmt.Sprintf("The attachment %q is larger than %d bytes; the citizen got nothing.", name, lim.MaxAttachmentBytes))
+		}
+		if name == "" {
+			name = fmt.Sprintf("bilaga-%d", len(p.attachments)+1)
+		}
+		p.attachments = append(p.attachments, me.Attachment{FileName: name, MediaType: t, Size: int64(len(content)), Content: content})
+		return nil
+	}
+	if r := walk(e, 0, false); r != nil {
+		return r
+	}
+	switch {
+	case plain != nil:
+		p.text = Trim(*plain)
+	case htmlBody != nil:
+		text, err := htmlText(strings.NewReader(*htmlBody))
+		if err != nil {
+			return reject(550, smtp.EnhancedCode{5, 6, 0}, "unreadable HTML: "+err.Error(), "The mail's HTML cannot be read.")
+		}
+		p.text = Trim(cleanText(text))
+	}
+	if p.text == "" && len(p.attachments) == 0 {
+		return reject(550, smtp.EnhancedCode{5, 6, 0}, "no text of its own",
+			"The reply has no text of its own above the quoted message; write the answer at the top.")
+	}
+	return nil
+}
+
+func unknownCoding(err error) *refusal {
+	return reject(550, smtp.EnhancedCode{5, 6, 3}, "unknown charset or encoding: "+err.Error(),
+		"The mail uses a character set or transfer encoding ME cannot decode ("+oneLine(err.Error())+"); send it as UTF-8.")
+}
+
+// fileName is the part's file name, decoded (RFC 2047, RFC 2231), without
+// a path or control characters; "" when it has none.
+func fileName(h mail.AttachmentHeader, dparams, params map[string]string) string {
+	name, err := h.Filename()
+	if err != nil || name == "" {
+		name = params["name"]
+	}
+	name = strings.ReplaceAll(name, "\\", "/")
+	name = path.Base(name)
+	if name == "." || name == "/" {
+		return ""
+	}
+	name = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == utf8.RuneError || r == '"' || r == '<' || r == '>' {
+			return -1
+		}
+		return r
+	}, name)
+	if utf8.RuneCountInString(name) > maxFileName {
+		name = string([]rune(name)[:maxFileName])
+	}
+	return strings.TrimSpace(name)
+}
+
+// cleanText makes decoded text safe to store and show: valid UTF-8, no
+// control characters but newlines and tabs.
+func cleanText(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	return strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\t' || r == '\r' {
+			return r
+		}
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || (r >= '\u202A' && r <= '\u202E') || (r >= '\u2066' && r <= '\u2069') {
+			// Bidirectional overrides could make the text read as
+			// something it is not.
+			return -1
+		}
+		return r
+	}, s)
+}
+
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(cleanText(s)), " ")
+	if len(s) > 200 {
+		s = s[:200]
+	}
+	return strings.ToValidUTF8(s, "")
+}
