@@ -49,6 +49,14 @@ func commands() []command {
 			run: orFail(func(ctx context.Context, args []string, std stdio) error { return signals(ctx, args, std.out, std.err) })},
 		{name: "audit", args: "--citizen PNR", does: "show which clients read a citizen's cases, and when",
 			run: orFail(func(ctx context.Context, args []string, std stdio) error { return audit(ctx, args, std.out, std.err) })},
+		{name: "citizen export", args: "PNR", does: "write the register extract of a citizen (--format xml|json, --out, --attachments)",
+			run: orFail(func(ctx context.Context, args []string, std stdio) error {
+				return citizenExport(ctx, args, std.out, std.err)
+			})},
+		{name: "citizen erase", args: "PNR", does: "erase a citizen's profile, contact details, notifications (--dry-run)",
+			run: orFail(func(ctx context.Context, args []string, std stdio) error {
+				return citizenErase(ctx, args, std.out, std.err)
+			})},
 		{name: "notifications", args: "[--failed]", does: "list recent SMS and e-mail notifications and their state",
 			run: orFail(func(ctx context.Context, args []string, std stdio) error {
 				return notifications(ctx, args, std.out, std.err)
