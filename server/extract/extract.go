@@ -36,7 +36,7 @@ type Document struct {
 	GeneratedBy            string         `xml:"generatedBy" json:"generatedBy"`
 	PersonalIdentityNumber string         `xml:"personalIdentityNumber" json:"personalIdentityNumber"`
 	Profile                *Profile       `xml:"profile,omitempty" json:"profile,omitempty"`
-	Cases                  []Case         `xml:"case" json:"cases"`
+	Cases                  []Case         `xml:"citizenCase" json:"cases"`
 	Tickets                []Ticket       `xml:"ticket" json:"tickets"`
 	Notifications          []Notification `xml:"notification" json:"notifications"`
 	Reminders              []Reminder     `xml:"reminder" json:"reminders"`
@@ -83,7 +83,7 @@ type Case struct {
 	Created            time.Time `xml:"created" json:"created"`
 	Updated            time.Time `xml:"updated" json:"updated"`
 	Archived           bool      `xml:"archived" json:"archived"`
-	Events             []Event   `xml:"event" json:"events"`
+	Events             []Event   `xml:"caseEvent" json:"events"`
 }
 
 // Event is an event of a case as the citizen sees it.
@@ -178,7 +178,7 @@ type AuditEntry struct {
 	Time      time.Time `xml:"time" json:"time"`
 	Client    string    `xml:"client" json:"client"`
 	Operation string    `xml:"operation" json:"operation"`
-	Object    string    `xml:"object,omitempty" json:"object,omitempty"`
+	Target    string    `xml:"target,omitempty" json:"target,omitempty"`
 }
 
 // Erasure is an earlier erasure of the citizen's data.
@@ -232,7 +232,7 @@ func Build(d me.CitizenData, orgNames map[string]string, by string, now time.Tim
 		doc.Reminders = append(doc.Reminders, Reminder{EventID: r.EventID, Created: r.Created.UTC()})
 	}
 	for _, a := range d.Audit {
-		doc.Audit = append(doc.Audit, AuditEntry{Time: a.Time.UTC(), Client: a.Client, Operation: a.Operation, Object: a.Object})
+		doc.Audit = append(doc.Audit, AuditEntry{Time: a.Time.UTC(), Client: a.Client, Operation: a.Operation, Target: a.Object})
 	}
 	for _, e := range d.Erasures {
 		out := Erasure{Time: e.Time.UTC(), By: e.By}
