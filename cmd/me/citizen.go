@@ -84,7 +84,7 @@ func citizenExport(ctx context.Context, args []string, stdout, stderr io.Writer)
 	defer st.Close()
 
 	// Audited before it is read, as every read of a citizen's data is.
-	now := time.Now()
+	now := time.Now().UTC().Truncate(time.Microsecond) // as the store keeps it
 	client := "admin:" + *by
 	object := *format
 	if *files {
