@@ -548,3 +548,34 @@ func purgeCases(ctx context.Context, tx *sqlx.Tx, sc purgeScope) (purgeBatch, er
 	}
 	return b, nil
 }
+
+// CitizenCases returns every case the citizen is on, at any organisation,
+// as CaseView gives each (archived ones included), oldest first: for the
+// register extract. The cases' other citizens are in Citizens; a caller
+// showing the cases to this citizen leaves them out, as portals do.
+func (s *Store) CitizenCases(ctx context.Context, pnr string) ([]me.CaseView, error) {
+	var rows []struct {
+		ID                 string `db:"id"`
+		OrganisationNumber string `db:"organisation_number"`
+	}
+	err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`
+		SELECT c.id, c.organisation_number
+		FROM case_citizens cc JOIN cases c ON c.id = cc.case_id
+		WHERE cc.personal_identity_number = ?
+		ORDER BY c.created_at, c.id`), pnr)
+	if err != nil {
+		return nil, fmt.Errorf("store: list citizen's cases: %w", err)
+	}
+	views := make([]me.CaseView, 0, len(rows))
+	for _, r := range rows {
+		v, err := s.caseView(ctx, pnr, []string{r.OrganisationNumber}, r.ID)
+		if errors.Is(err, me.ErrNotFound) {
+			continue // taken off the case since the list was read
+		}
+		if err != nil {
+			return nil, fmt.Errorf("store: view case %s: %w", r.ID, err)
+		}
+		views = append(views, v)
+	}
+	return views, nil
+}

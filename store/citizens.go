@@ -254,3 +254,30 @@ func (s *Store) PutCitizenProfile(ctx context.Context, p me.CitizenProfile, now 
 	}
 	return stored.profile(), nil
 }
+
+// eraseProfile removes what ME keeps about the citizen in citizens: the
+// row itself when no case names the citizen, otherwise (case_citizens
+// refers to it) every column but the personnummer and the times is
+// blanked: names, address, e-mail, mobile, language and channel to their
+// defaults. It returns how many rows it removed or blanked: 0 or 1.
+func eraseProfile(ctx context.Context, tx *sqlx.Tx, pnr string, now time.Time) (int64, error) {
+	res, err := tx.ExecContext(ctx, tx.Rebind(`
+		DELETE FROM citizens WHERE personal_identity_number = ?
+			AND NOT EXISTS (SELECT 1 FROM case_citizens WHERE personal_identity_number = ?)`), pnr, pnr)
+	if err != nil {
+		return 0, fmt.Errorf("delete citizen: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n > 0 {
+		return n, err
+	}
+	res, err = tx.ExecContext(ctx, tx.Rebind(`
+		UPDATE citizens SET name = '', given_name = '', surname = '',
+			care_of = '', street = '', postal_code = '', city = '', country = '',
+			email = '', mobile = '', language = ?, notification_channel = ?, updated_at = ?
+		WHERE personal_identity_number = ?`),
+		string(me.Swedish), string(me.NotifyNone), timestamp{now}, pnr)
+	if err != nil {
+		return 0, fmt.Errorf("blank citizen: %w", err)
+	}
+	return res.RowsAffected()
+}

@@ -659,3 +659,20 @@ func deleteEventsOfCases(ctx context.Context, tx *sqlx.Tx, caseIDs []string, loc
 	}
 	return nil
 }
+
+// CitizenAttachmentContent returns the content of an attachment of an
+// event on one of the citizen's cases, at any organisation, offered for
+// download or not: for the register extract. Any other attachment gives an
+// error wrapping me.ErrNotFound.
+func (s *Store) CitizenAttachmentContent(ctx context.Context, pnr, attachmentID string) ([]byte, error) {
+	var content []byte
+	err := s.db.GetContext(ctx, &content, s.db.Rebind(`
+		SELECT a.content FROM attachments a
+		JOIN events e ON e.id = a.event_id
+		JOIN case_citizens cc ON cc.case_id = e.case_id AND cc.personal_identity_number = ?
+		WHERE a.id = ?`), pnr, attachmentID)
+	if err != nil {
+		return nil, fmt.Errorf("store: get attachment %s: %w", attachmentID, notFound(err))
+	}
+	return content, nil
+}

@@ -103,3 +103,45 @@ func (s *Store) Count(ctx context.Context, table, where string, args ...any) (in
 func (s *Store) Get(ctx context.Context, dest any, query string, args ...any) error {
 	return s.db.GetContext(ctx, dest, s.db.Rebind(query), args...)
 }
+
+// TablesHolding returns the tables with a value (text or bytes) that
+// contains needle, each once, for checking that erased data is gone from
+// every table.
+func (s *Store) TablesHolding(ctx context.Context, needle string) ([]string, error) {
+	query := `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`
+	if s.driver == DriverPostgres {
+		query = `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`
+	}
+	var tables []string
+	if err := s.db.SelectContext(ctx, &tables, query); err != nil {
+		return nil, err
+	}
+	var holding []string
+	for _, table := range tables {
+		rows, err := s.db.QueryxContext(ctx, `SELECT * FROM `+table)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", table, err)
+		}
+		found := false
+		for rows.Next() && !found {
+			values, err := rows.SliceScan()
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			for _, v := range values {
+				switch v := v.(type) {
+				case string:
+					found = found || strings.Contains(v, needle)
+				case []byte:
+					found = found || strings.Contains(string(v), needle)
+				}
+			}
+		}
+		rows.Close()
+		if found {
+			holding = append(holding, table)
+		}
+	}
+	return holding, nil
+}

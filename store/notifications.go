@@ -529,3 +529,70 @@ func purgeNotifications(ctx context.Context, tx *sqlx.Tx, sc purgeScope) (purgeB
 	}
 	return b, nil
 }
+
+// CitizenNotifications returns the notifications to the citizen (kinds
+// event and reminder), oldest first, without their subject and text: those
+// are the templates', and the extract says what ME holds about the
+// citizen, not what it wrote to everyone. The citizen's messages forwarded
+// to a case handler (kind handler) are left out: they are the citizen's
+// events on the case, and their recipient is the handler's address, which
+// is never shown.
+func (s *Store) CitizenNotifications(ctx context.Context, pnr string) ([]me.Notification, error) {
+	var rows []notificationRow
+	err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`
+		SELECT `+notificationColumns+` FROM notifications
+		WHERE personal_identity_number = ? AND kind IN (?, ?)
+		ORDER BY created_at, id`), pnr, me.NotifyEvent, me.NotifyReminder)
+	if err != nil {
+		return nil, fmt.Errorf("store: list citizen's notifications: %w", err)
+	}
+	ns := notifications(rows)
+	for i := range ns {
+		ns[i].Subject, ns[i].Text = "", ""
+	}
+	return ns, nil
+}
+
+// CitizenReminders returns the reminders the citizen was sent (or would
+// have been, had they given contact details), oldest first.
+func (s *Store) CitizenReminders(ctx context.Context, pnr string) ([]me.Reminder, error) {
+	var rows []struct {
+		EventID   string    `db:"event_id"`
+		CreatedAt timestamp `db:"created_at"`
+	}
+	err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`
+		SELECT event_id, created_at FROM reminders WHERE personal_identity_number = ?
+		ORDER BY created_at, event_id`), pnr)
+	if err != nil {
+		return nil, fmt.Errorf("store: list citizen's reminders: %w", err)
+	}
+	out := make([]me.Reminder, len(rows))
+	for i, r := range rows {
+		out[i] = me.Reminder{EventID: r.EventID, Created: r.CreatedAt.Time}
+	}
+	return out, nil
+}
+
+// eraseNotifications deletes every notification of the citizen, whatever
+// its state and kind: the ones sent to them (their history), the pending
+// ones (never sent now), and their messages forwarded to case handlers
+// (the message itself stays on the case as the citizen's event). A sender
+// holding one at this moment may still deliver it; recording that fails.
+// It also deletes the record of their reminders: should they give contact
+// details again, an open completion they have not read may be reminded
+// once more. It returns the rows deleted from notifications and reminders.
+func eraseNotifications(ctx context.Context, tx *sqlx.Tx, pnr string) (notes, reminders int64, err error) {
+	res, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM notifications WHERE personal_identity_number = ?`), pnr)
+	if err != nil {
+		return 0, 0, fmt.Errorf("delete notifications: %w", err)
+	}
+	if notes, err = res.RowsAffected(); err != nil {
+		return 0, 0, err
+	}
+	res, err = tx.ExecContext(ctx, tx.Rebind(`DELETE FROM reminders WHERE personal_identity_number = ?`), pnr)
+	if err != nil {
+		return 0, 0, fmt.Errorf("delete reminders: %w", err)
+	}
+	reminders, err = res.RowsAffected()
+	return notes, reminders, err
+}

@@ -181,3 +181,13 @@ func purgeOutbox(ctx context.Context, tx *sqlx.Tx, sc purgeScope) (purgeBatch, e
 	}
 	return b, nil
 }
+
+// eraseOutbox deletes the citizen's outbox rows: the notifications still
+// to plan, and the record of those planned or skipped. It returns how many.
+func eraseOutbox(ctx context.Context, tx *sqlx.Tx, pnr string) (int64, error) {
+	res, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM outbox WHERE personal_identity_number = ?`), pnr)
+	if err != nil {
+		return 0, fmt.Errorf("delete outbox rows: %w", err)
+	}
+	return res.RowsAffected()
+}

@@ -329,3 +329,20 @@ func (s *Store) InboundMail(ctx context.Context, id int64) (me.InboundMail, erro
 	}
 	return r.mail(), nil
 }
+
+// purgeInboundMail removes a batch of the scope's inbound mail past its
+// time (retention.go): every outcome, received before the scope's time, by
+// the rule for raw messages (retention.shs_messages). A redelivery of a
+// purged reply finds its reply address long expired, and is refused.
+func purgeInboundMail(ctx context.Context, tx *sqlx.Tx, sc purgeScope) (purgeBatch, error) {
+	org, args := sc.byOrganisation("organisation_number")
+	ids, err := selectPurgeKeys[int64](ctx, tx, "inbound_mail", "id", org+` AND received_at < ?`, append(args, sc.before), sc, false)
+	b := newBatch(ids)
+	if err != nil || len(ids) == 0 {
+		return b, err
+	}
+	if b.rows["inbound_mail"], err = execIn(ctx, tx, `DELETE FROM inbound_mail WHERE id IN (?)`, ids); err != nil {
+		return b, fmt.Errorf("delete inbound mail: %w", err)
+	}
+	return b, nil
+}

@@ -67,7 +67,7 @@ type PurgeReport struct {
 // PurgeTables are the tables a purge removes rows from, as it reports them.
 var PurgeTables = []string{
 	"cases", "case_citizens", "events", "attachments", "actions", "event_reads", "reminders", "outbox",
-	"shs_messages.raw", "shs_messages", "shs_rejections", "notifications", "audit_log",
+	"shs_messages.raw", "shs_messages", "shs_rejections", "inbound_mail", "notifications", "audit_log",
 }
 
 // purgeKind is one kind of row that goes by rule: the period of its rule,
@@ -95,6 +95,9 @@ var purgeKinds = []purgeKind{
 	{"refused SHS messages", func(r me.Retention, now time.Time) (time.Time, bool) {
 		return me.RetentionCutoff(now, 0, r.SHSMessages)
 	}, purgeRejections},
+	{"inbound mail", func(r me.Retention, now time.Time) (time.Time, bool) {
+		return me.RetentionCutoff(now, 0, r.SHSMessages) // raw as the SHS messages are
+	}, purgeInboundMail},
 	{"notifications", func(r me.Retention, now time.Time) (time.Time, bool) {
 		return me.RetentionCutoff(now, 0, r.Notifications)
 	}, purgeNotifications},

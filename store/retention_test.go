@@ -64,7 +64,7 @@ func tableCounts(t *testing.T, s *store.Store) map[string]int {
 	t.Helper()
 	out := map[string]int{}
 	for _, table := range []string{"cases", "case_citizens", "events", "attachments", "actions", "event_reads", "reminders",
-		"outbox", "shs_messages", "shs_rejections", "notifications", "audit_log", "citizens"} {
+		"outbox", "shs_messages", "shs_rejections", "inbound_mail", "notifications", "audit_log", "citizens"} {
 		out[table] = count(t, s, table, "")
 	}
 	out["shs_messages.raw"] = count(t, s, "shs_messages", "raw_purged_at IS NULL")
@@ -127,6 +127,16 @@ func purgeFixture(t *testing.T, s *store.Store) (keep []string) {
 			t.Fatal(err)
 		}
 	}
+	// Inbound mail (the handlers' replies) goes by the raw messages' rule.
+	for _, m := range []me.InboundMail{
+		{Outcome: me.InboundRejected, Reason: "goes", OrganisationNumber: malmo.Number, Received: purgeOld, Raw: []byte("x")},
+		{Outcome: me.InboundDropped, Reason: "stays: recent", OrganisationNumber: malmo.Number, Received: purgeRecent, Raw: []byte("x")},
+		{Outcome: me.InboundRejected, Reason: "stays: Göteborg", OrganisationNumber: goteborg.Number, Received: purgeOld, Raw: []byte("x")},
+	} {
+		if err := s.RecordInbound(ctx, m, m.Received); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for i, n := range []struct {
 		org, state string
 		created    time.Time
@@ -174,6 +184,7 @@ var purgeWant = []store.PurgeCount{
 	{Organisation: malmo.Number, Table: "shs_messages.raw", Rows: 5},
 	{Organisation: malmo.Number, Table: "shs_messages", Rows: 1},
 	{Organisation: malmo.Number, Table: "shs_rejections", Rows: 1},
+	{Organisation: malmo.Number, Table: "inbound_mail", Rows: 1},
 	{Organisation: malmo.Number, Table: "notifications", Rows: 2},
 	{Organisation: "", Table: "notifications", Rows: 1},
 	{Organisation: malmo.Number, Table: "audit_log", Rows: 1},

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/minaengagemang/me"
 )
 
@@ -155,4 +157,34 @@ func (s *Store) CountTickets(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("store: count tickets: %w", err)
 	}
 	return n, nil
+}
+
+// CitizenTickets returns the tickets issued for the citizen and not yet
+// purged, oldest first. The ticket values are not stored; their hashes
+// are not returned.
+func (s *Store) CitizenTickets(ctx context.Context, pnr string) ([]me.Ticket, error) {
+	var rows []ticketRow
+	err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`
+		SELECT `+ticketColumns+` FROM tickets WHERE personal_identity_number = ?
+		ORDER BY issued_at`), pnr)
+	if err != nil {
+		return nil, fmt.Errorf("store: list citizen's tickets: %w", err)
+	}
+	out := make([]me.Ticket, len(rows))
+	for i, r := range rows {
+		out[i] = r.ticket()
+	}
+	return out, nil
+}
+
+// eraseUnusedTickets deletes the citizen's tickets that no e-service has
+// tried to redeem, and returns how many. A used ticket is the record of
+// what an e-service was given; it goes when it expires (PurgeTickets).
+func eraseUnusedTickets(ctx context.Context, tx *sqlx.Tx, pnr string) (int64, error) {
+	res, err := tx.ExecContext(ctx, tx.Rebind(`
+		DELETE FROM tickets WHERE personal_identity_number = ? AND redeem_attempt_at IS NULL`), pnr)
+	if err != nil {
+		return 0, fmt.Errorf("delete unused tickets: %w", err)
+	}
+	return res.RowsAffected()
 }

@@ -33,6 +33,9 @@ const (
 	Etjanst  = "etjanst.xsd"
 	Signal   = "signal.xsd"
 	SHSLabel = "shs-label-1.2.xsd"
+	// CitizenExport is the register extract (me citizen export), not a
+	// SOAP contract: no WSDL imports it.
+	CitizenExport = "citizen-export.xsd"
 )
 
 // Schema is one parsed schema with everything it imports. It is safe for

@@ -51,6 +51,14 @@ func commands() []command {
 			run: orFail(func(ctx context.Context, args []string, std stdio) error { return audit(ctx, args, std.out, std.err) })},
 		{name: "mail", args: "--rejected", does: "list the case handlers' e-mail replies ME refused or dropped, with their reasons",
 			run: orFail(func(ctx context.Context, args []string, std stdio) error { return mailCmd(ctx, args, std.out, std.err) })},
+		{name: "citizen export", args: "PNR", does: "write the register extract of a citizen (--format xml|json, --out, --attachments)",
+			run: orFail(func(ctx context.Context, args []string, std stdio) error {
+				return citizenExport(ctx, args, std.out, std.err)
+			})},
+		{name: "citizen erase", args: "PNR", does: "erase a citizen's profile, contact details, notifications (--dry-run)",
+			run: orFail(func(ctx context.Context, args []string, std stdio) error {
+				return citizenErase(ctx, args, std.out, std.err)
+			})},
 		{name: "notifications", args: "[--failed]", does: "list recent SMS and e-mail notifications and their state",
 			run: orFail(func(ctx context.Context, args []string, std stdio) error {
 				return notifications(ctx, args, std.out, std.err)
