@@ -332,6 +332,11 @@ func TestDemo(t *testing.T) {
 			t.Errorf("incomplete e-service %+v", e)
 		}
 	}
+	// The handler's reply comes back on loopback, where no STARTTLS is
+	// needed; `me mail reply` sends it there.
+	if in := c.InboundMail; in.Addr != "127.0.0.1:2525" || in.Domain != "svar.demo.example" || in.TLS.CertFile != "" {
+		t.Errorf("inbound_mail = %+v", in)
+	}
 	// skolskjuts leaves ticket_parameter out: the default applies.
 	if es[1].ID != "skolskjuts" || es[1].TicketParameter != "ticket" || es[1].Name.SV != "Anmälan om skolskjuts" {
 		t.Errorf("second e-service = %+v", es[1])
