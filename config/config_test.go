@@ -83,6 +83,26 @@ func TestValidConfigIsValid(t *testing.T) {
 	if err := Default().Validate(); err != nil {
 		t.Fatalf("defaults: %v", err)
 	}
+	// Replies taken: on loopback in the clear, elsewhere with STARTTLS.
+	dir := t.TempDir()
+	pem := filepath.Join(dir, "mx.pem")
+	if err := os.WriteFile(pem, []byte("-----BEGIN CERTIFICATE-----\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range []InboundMail{
+		{Addr: "127.0.0.1:2525", Domain: "svar.exempel.se", Protocol: "lmtp", Hostname: "mx1.svar.exempel.se"},
+		{Addr: "[::1]:2525", Domain: "svar.exempel.se"},
+		{Addr: "0.0.0.0:25", Domain: "svar.exempel.se", TLS: InboundTLS{CertFile: pem, KeyFile: pem}},
+	} {
+		c := validConfig()
+		c.InboundMail.Addr, c.InboundMail.Domain, c.InboundMail.Hostname, c.InboundMail.TLS = in.Addr, in.Domain, in.Hostname, in.TLS
+		if in.Protocol != "" {
+			c.InboundMail.Protocol = in.Protocol
+		}
+		if err := c.Validate(); err != nil {
+			t.Errorf("inbound_mail on %s: %v", in.Addr, err)
+		}
+	}
 }
 
 func TestValidate(t *testing.T) {
@@ -189,6 +209,39 @@ func TestValidate(t *testing.T) {
 		{"eservice empty area", func(c *Config) { c.EServiceList[0].Areas = []string{"bygga-bo", ""} }, "eservices[0].areas[1]", "is empty"},
 		{"eservice contact email", func(c *Config) { c.EServiceList[0].Contact.Email = "bygglov at exempel" }, "eservices[0].contact.email", "not an e-mail address"},
 		{"eservice contact url", func(c *Config) { c.EServiceList[0].Contact.URL = "www.exempel.se" }, "eservices[0].contact.url", "absolute http(s) URL"},
+		// inbound_mail: every key
+		{"inbound addr not host:port", func(c *Config) { c.InboundMail.Addr, c.InboundMail.Domain = "127.0.0.1", "svar.exempel.se" }, "inbound_mail.addr", "not host:port"},
+		{"inbound addr without domain", func(c *Config) { c.InboundMail.Addr = "127.0.0.1:2525" }, "inbound_mail.domain", "is empty while inbound_mail.addr is set"},
+		{"inbound addr off loopback without TLS", func(c *Config) { c.InboundMail.Addr, c.InboundMail.Domain = "0.0.0.0:25", "svar.exempel.se" },
+			"inbound_mail.tls", "only with STARTTLS"},
+		{"inbound addr on a LAN address without TLS", func(c *Config) { c.InboundMail.Addr, c.InboundMail.Domain = "192.0.2.7:25", "svar.exempel.se" },
+			"inbound_mail.tls", "not a loopback address"},
+		{"inbound protocol", func(c *Config) { c.InboundMail.Protocol = "imap" }, "inbound_mail.protocol", `"imap" is not one of smtp, lmtp`},
+		{"inbound domain without a dot", func(c *Config) { c.InboundMail.Domain = "localhost" }, "inbound_mail.domain", "not a mail domain"},
+		{"inbound domain with @", func(c *Config) { c.InboundMail.Domain = "svar@exempel.se" }, "inbound_mail.domain", "not a mail domain"},
+		{"inbound domain with a space", func(c *Config) { c.InboundMail.Domain = "svar exempel.se" }, "inbound_mail.domain", "not a mail domain"},
+		{"inbound local_part empty", func(c *Config) { c.InboundMail.LocalPart = "" }, "inbound_mail.local_part", "plain local part"},
+		{"inbound local_part with +", func(c *Config) { c.InboundMail.LocalPart = "svar+x" }, "inbound_mail.local_part", "without '+'"},
+		{"inbound local_part with @", func(c *Config) { c.InboundMail.LocalPart = "svar@x" }, "inbound_mail.local_part", "plain local part"},
+		{"inbound hostname with a space", func(c *Config) { c.InboundMail.Hostname = "mx svar" }, "inbound_mail.hostname", "not a host name"},
+		{"inbound hostname with a line break", func(c *Config) { c.InboundMail.Hostname = "mx.svar.se\r\n250 x" }, "inbound_mail.hostname", "not a host name"},
+		{"inbound token_lifetime too short", func(c *Config) { c.InboundMail.TokenLifetime = 30 * time.Minute }, "inbound_mail.token_lifetime", "too short"},
+		{"inbound max_message_bytes too small", func(c *Config) { c.InboundMail.MaxMessageBytes, c.InboundMail.MaxAttachmentBytes = 1000, 500 },
+			"inbound_mail.max_message_bytes", "at least 65536"},
+		{"inbound max_attachments negative", func(c *Config) { c.InboundMail.MaxAttachments = -1 }, "inbound_mail.max_attachments", "0 to 20"},
+		{"inbound max_attachments above 20", func(c *Config) { c.InboundMail.MaxAttachments = 21 }, "inbound_mail.max_attachments", "0 to 20"},
+		{"inbound max_attachment_bytes zero", func(c *Config) { c.InboundMail.MaxAttachmentBytes = 0 }, "inbound_mail.max_attachment_bytes", "out of range"},
+		{"inbound max_attachment_bytes above the message's", func(c *Config) { c.InboundMail.MaxAttachmentBytes = c.InboundMail.MaxMessageBytes + 1 },
+			"inbound_mail.max_attachment_bytes", "use 1 to inbound_mail.max_message_bytes"},
+		{"inbound media type in upper case", func(c *Config) { c.InboundMail.MediaTypes = []string{"application/pdf", "Image/PNG"} },
+			"inbound_mail.media_types[1]", "lower-case media type"},
+		{"inbound media type without a subtype", func(c *Config) { c.InboundMail.MediaTypes = []string{"pdf"} }, "inbound_mail.media_types[0]", "lower-case media type"},
+		{"inbound media type with parameters", func(c *Config) { c.InboundMail.MediaTypes = []string{"text/plain; charset=utf-8"} },
+			"inbound_mail.media_types[0]", "lower-case media type"},
+		{"inbound cert without key", func(c *Config) { c.InboundMail.TLS.CertFile = pem }, "inbound_mail.tls.key_file", "set both"},
+		{"inbound key without cert", func(c *Config) { c.InboundMail.TLS.KeyFile = pem }, "inbound_mail.tls.cert_file", "set both"},
+		{"inbound cert_file missing", func(c *Config) { c.InboundMail.TLS.CertFile, c.InboundMail.TLS.KeyFile = missing, pem }, "inbound_mail.tls.cert_file", "does not exist"},
+		{"inbound key_file missing", func(c *Config) { c.InboundMail.TLS.CertFile, c.InboundMail.TLS.KeyFile = pem, missing }, "inbound_mail.tls.key_file", "does not exist"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -331,6 +384,11 @@ func TestDemo(t *testing.T) {
 			e.Description.SV == "" || e.Description.EN == "" || len(e.Areas) == 0 {
 			t.Errorf("incomplete e-service %+v", e)
 		}
+	}
+	// The handler's reply comes back on loopback, where no STARTTLS is
+	// needed; `me mail reply` sends it there.
+	if in := c.InboundMail; in.Addr != "127.0.0.1:2525" || in.Domain != "svar.demo.example" || in.TLS.CertFile != "" {
+		t.Errorf("inbound_mail = %+v", in)
 	}
 	// skolskjuts leaves ticket_parameter out: the default applies.
 	if es[1].ID != "skolskjuts" || es[1].TicketParameter != "ticket" || es[1].Name.SV != "Anmälan om skolskjuts" {

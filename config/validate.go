@@ -458,6 +458,10 @@ func (m *SMTP) validate(ve *ValidationError) {
 	}
 }
 
+// hostnameRE is a DNS host name: dot-separated labels of letters, digits
+// and inner hyphens.
+var hostnameRE = regexp.MustCompile(`^(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$`)
+
 func (m *InboundMail) validate(ve *ValidationError) {
 	switch m.Protocol {
 	case "smtp", "lmtp":
@@ -468,6 +472,9 @@ func (m *InboundMail) validate(ve *ValidationError) {
 		if _, err := mail.ParseAddress("x@" + m.Domain); err != nil || strings.ContainsAny(m.Domain, "@ ") || !strings.Contains(m.Domain, ".") {
 			ve.add("inbound_mail.domain", "%q is not a mail domain, e.g. svar.kommun.se", m.Domain)
 		}
+	}
+	if m.Hostname != "" && !hostnameRE.MatchString(m.Hostname) {
+		ve.add("inbound_mail.hostname", "%q is not a host name, e.g. mx.svar.kommun.se (or empty for the domain)", m.Hostname)
 	}
 	if m.LocalPart == "" || strings.ContainsAny(m.LocalPart, "+@ \t\"<>()[],;:") {
 		ve.add("inbound_mail.local_part", "%q must be a plain local part without '+', e.g. svar", m.LocalPart)
@@ -489,9 +496,14 @@ func (m *InboundMail) validate(ve *ValidationError) {
 			ve.add(fmt.Sprintf("inbound_mail.media_types[%d]", i), "%q is not a lower-case media type, e.g. application/pdf", t)
 		}
 	}
-	if (m.TLS.CertFile == "") != (m.TLS.KeyFile == "") {
-		ve.add("inbound_mail.tls", "set both cert_file and key_file, or neither")
+	switch {
+	case m.TLS.CertFile != "" && m.TLS.KeyFile == "":
+		ve.add("inbound_mail.tls.key_file", "is empty but cert_file is set; set both to offer STARTTLS, or neither")
+	case m.TLS.CertFile == "" && m.TLS.KeyFile != "":
+		ve.add("inbound_mail.tls.cert_file", "is empty but key_file is set; set both to offer STARTTLS, or neither")
 	}
+	checkFile(ve, "inbound_mail.tls.cert_file", m.TLS.CertFile)
+	checkFile(ve, "inbound_mail.tls.key_file", m.TLS.KeyFile)
 	if m.Addr == "" {
 		return
 	}

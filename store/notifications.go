@@ -455,6 +455,23 @@ func (s *Store) Notifications(ctx context.Context, failedOnly bool, limit int) (
 	return notifications(rows), nil
 }
 
+// HandlerMail returns the newest mail to a case handler (a citizen's
+// message, kind me.NotifyHandler) that carries a reply address, in any
+// state: with replyTo set, the one with that reply address (in any case).
+// None gives an error wrapping me.ErrNotFound. It is how `me mail reply`
+// finds the mail whose handler it plays.
+func (s *Store) HandlerMail(ctx context.Context, replyTo string) (me.Notification, error) {
+	query, args := `SELECT `+notificationColumns+` FROM notifications WHERE kind = ? AND reply_to <> ''`, []any{me.NotifyHandler}
+	if replyTo != "" {
+		query, args = query+` AND lower(reply_to) = lower(?)`, append(args, replyTo)
+	}
+	var r notificationRow
+	if err := s.db.GetContext(ctx, &r, s.db.Rebind(query+` ORDER BY created_at DESC, id DESC LIMIT 1`), args...); err != nil {
+		return me.Notification{}, fmt.Errorf("store: handler mail: %w", notFound(err))
+	}
+	return r.notification(), nil
+}
+
 // NotificationStats counts the notifications by channel and state, for
 // monitoring: every channel (sms, email) and state (pending, sending, sent,
 // failed) is in the map, zero when there are none. Every kind counts: the

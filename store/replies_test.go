@@ -187,3 +187,34 @@ func TestRecordReply(t *testing.T) {
 		}
 	})
 }
+
+// TestHandlerMail: `me mail reply` finds the newest handler mail with a
+// reply address, or the one with a given address (in any case); none, or
+// an unknown address, is not found.
+func TestHandlerMail(t *testing.T) {
+	ctx := context.Background()
+	forEachDB(t, func(t *testing.T, s *store.Store) {
+		setup(t, s)
+		if _, err := s.HandlerMail(ctx, ""); !errors.Is(err, me.ErrNotFound) {
+			t.Errorf("no handler mail: err = %v, want not found", err)
+		}
+		_, _, first := replyCase(t, s, "R-HM-1", at(10))
+		_, _, second := replyCase(t, s, "R-HM-2", at(10))
+		for _, tc := range []struct {
+			name, replyTo, want string
+		}{
+			{"newest", "", second},
+			{"by address", "svar+" + first + "@svar.example", first},
+			{"by address in upper case", "SVAR+" + string(toUpper(first)) + "@SVAR.EXAMPLE", first},
+		} {
+			n, err := s.HandlerMail(ctx, tc.replyTo)
+			if err != nil || n.Kind != me.NotifyHandler || n.ReplyTo != "svar+"+tc.want+"@svar.example" || n.To != handlerEmail ||
+				n.IdempotencyKey == "" || n.Text != "Hej" {
+				t.Errorf("%s: HandlerMail = %+v, %v; want the mail with the reply address of token %s", tc.name, n, err, tc.want)
+			}
+		}
+		if _, err := s.HandlerMail(ctx, "svar+"+me.NewReplyToken()+"@svar.example"); !errors.Is(err, me.ErrNotFound) {
+			t.Errorf("unknown address: err = %v, want not found", err)
+		}
+	})
+}

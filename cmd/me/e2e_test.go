@@ -56,7 +56,11 @@ func freeAddr(t *testing.T) string {
 func startME(t *testing.T, configFile, addr string, env ...string) (logs *bytes.Buffer) {
 	t.Helper()
 	cmd := exec.Command(meBinary, "serve", "--config", configFile)
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = os.Environ()
+	if filepath.Base(configFile) == "demo.yaml" {
+		cmd.Env = append(cmd.Env, demoInbound)
+	}
+	cmd.Env = append(cmd.Env, env...)
 	logs = &bytes.Buffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
@@ -91,6 +95,11 @@ func startME(t *testing.T, configFile, addr string, env ...string) (logs *bytes.
 	t.Fatalf("me serve did not answer on %s\n%s", addr, logs)
 	return nil
 }
+
+// demoInbound moves demo.yaml's reply listener (127.0.0.1:2525) to a
+// free port, so that tests never collide with `make run` or each other; a
+// test that sends replies sets ME_INBOUND_MAIL_ADDR after it.
+const demoInbound = "ME_INBOUND_MAIL_ADDR=127.0.0.1:0"
 
 func demoEnv(t *testing.T, addr string) []string {
 	return []string{"ME_HTTP_ADDR=" + addr, "ME_DATABASE_DSN=" + filepath.Join(t.TempDir(), "me.db"), "ME_LOG_FORMAT=json"}
@@ -147,7 +156,7 @@ func TestDemoServesContractsToZeep(t *testing.T) {
 func TestRefusesNonLoopbackWithoutTLS(t *testing.T) {
 	_, port, _ := net.SplitHostPort(freeAddr(t))
 	cmd := exec.Command(meBinary, "serve", "--config", "../../config/demo.yaml")
-	cmd.Env = append(os.Environ(), "ME_HTTP_ADDR=0.0.0.0:"+port, "ME_DEMO_ENABLED=false", "ME_DATABASE_DSN="+filepath.Join(t.TempDir(), "me.db"))
+	cmd.Env = append(os.Environ(), demoInbound, "ME_HTTP_ADDR=0.0.0.0:"+port, "ME_DEMO_ENABLED=false", "ME_DATABASE_DSN="+filepath.Join(t.TempDir(), "me.db"))
 	out, err := cmd.CombinedOutput()
 	if err == nil {
 		t.Fatalf("me serve on 0.0.0.0 without TLS started:\n%s", out)

@@ -51,6 +51,16 @@ func (a *app) Run(ctx context.Context, h config.HTTP) error {
 		base = strings.TrimRight(a.publicURL, "/")
 	}
 	urls := newStartURLs(base, a.demoOn)
+	// The mail listener first, so that the summary can say where it is.
+	if a.inbound != nil {
+		mailAddr, stopInbound, err := a.serveInbound()
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stopInbound()
+		urls.Mail = mailAddr
+	}
 	a.log.WithFields(urls.fields()).WithField("addr", ln.Addr().String()).Info("listening")
 	writeSummary(a.summary, urls)
 	if h.DebugAddr != "" {
@@ -59,13 +69,6 @@ func (a *app) Run(ctx context.Context, h config.HTTP) error {
 			return err
 		}
 		defer stopDebug()
-	}
-	if a.inbound != nil {
-		stopInbound, err := a.serveInbound()
-		if err != nil {
-			return err
-		}
-		defer stopInbound()
 	}
 	bgCtx, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
@@ -99,11 +102,11 @@ func (a *app) Run(ctx context.Context, h config.HTTP) error {
 
 // serveInbound takes the handler's e-mail replies on inbound_mail.addr
 // until the returned stop is called; stop lets a delivery in flight
-// finish (briefly) before it closes the sessions.
-func (a *app) serveInbound() (stop func(), err error) {
+// finish (briefly) before it closes the sessions. addr is where it listens.
+func (a *app) serveInbound() (addr string, stop func(), err error) {
 	ln, err := net.Listen("tcp", a.inAddr)
 	if err != nil {
-		return nil, fmt.Errorf("inbound_mail.addr: listen on %s: %w", a.inAddr, err)
+		return "", nil, fmt.Errorf("inbound_mail.addr: listen on %s: %w", a.inAddr, err)
 	}
 	go func() {
 		if err := a.inbound.Serve(ln); err != nil {
@@ -111,7 +114,7 @@ func (a *app) serveInbound() (stop func(), err error) {
 		}
 	}()
 	a.log.WithField("addr", ln.Addr().String()).Info("inbound mail listening")
-	return func() {
+	return ln.Addr().String(), func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		a.inbound.Shutdown(ctx)

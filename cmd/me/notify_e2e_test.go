@@ -87,7 +87,7 @@ func notifyEnv(addr, driver, dsn string, smtp *smtptest.Server, gw *slowGateway)
 func launch(t *testing.T, env []string, addr string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(meBinary, "serve", "--config", "../../config/demo.yaml")
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = append(append(os.Environ(), demoInbound), env...)
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {

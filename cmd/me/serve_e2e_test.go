@@ -16,7 +16,7 @@ import (
 func serveOutput(t *testing.T, addr string, env ...string) string {
 	t.Helper()
 	cmd := exec.Command(meBinary, "serve", "--config", "../../config/demo.yaml")
-	cmd.Env = append(append(os.Environ(), demoEnv(t, addr)...), env...)
+	cmd.Env = append(append(append(os.Environ(), demoInbound), demoEnv(t, addr)...), env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
@@ -59,12 +59,13 @@ func TestServeSaysWhatToOpen(t *testing.T) {
 			holds: []string{`msg="opening the store and migrating it"`, `msg="store ready"`, `msg=listening`,
 				"ME is listening on http://ADDR/\n", "The demo portal (in Swedish):  http://ADDR/demo/\n",
 				"    http://ADDR/soap/portal?wsdl\n", "    http://ADDR/soap/catalog?wsdl\n", "    http://ADDR/soap/etjanst?wsdl\n",
-				"?singleWsdl", "Stop with Ctrl-C"},
+				"?singleWsdl", "Stop with Ctrl-C", "The case handlers' e-mail replies are taken on: 127.0.0.1:",
+				"then play the handler: bin/me mail reply"},
 			lacks: []string{"the schemas and where the documentation is"}},
 		{name: "text, demo off", env: []string{"ME_LOG_FORMAT=text", "ME_DEMO_ENABLED=false"},
 			holds: []string{"ME is listening on http://ADDR/\n", "    http://ADDR/soap/portal?wsdl\n",
-				"the schemas and where the documentation is: http://ADDR/\n"},
-			lacks: []string{"/demo/"}},
+				"the schemas and where the documentation is: http://ADDR/\n", "The case handlers' e-mail replies are taken on: 127.0.0.1:"},
+			lacks: []string{"/demo/", "play the handler"}},
 		{name: "json, demo on", env: []string{"ME_LOG_FORMAT=json"}, jsonLog: true,
 			holds: []string{`"msg":"opening the store and migrating it"`, `"msg":"listening"`, `"url":"http://ADDR/"`, `"demo_url":"http://ADDR/demo/"`},
 			lacks: []string{"ME is listening"}},

@@ -27,6 +27,7 @@ type startURLs struct {
 	Base  string
 	Demo  string   // empty: the demo is off
 	WSDLs []string // ?wsdl of each service; ?singleWsdl is the same with the schemas inlined
+	Mail  string   // host:port taking the handlers' e-mail replies; empty: none
 }
 
 func newStartURLs(base string, demoOn bool) startURLs {
@@ -62,6 +63,12 @@ func writeSummary(w io.Writer, u startURLs) {
 	}
 	if u.Demo == "" {
 		fmt.Fprintf(&b, "  They, the schemas and where the documentation is: %s/\n", u.Base)
+	}
+	if u.Mail != "" {
+		fmt.Fprintf(&b, "\n  The case handlers' e-mail replies are taken on: %s\n", u.Mail)
+		if u.Demo != "" {
+			b.WriteString("  Write to a handler in the demo, then play the handler: bin/me mail reply (README.md).\n")
+		}
 	}
 	b.WriteString("\n  Stop with Ctrl-C.\n\n")
 	io.WriteString(w, b.String())

@@ -2,6 +2,7 @@ package inbound_test
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -38,9 +39,22 @@ type fixture struct {
 	replyTo string
 	addr    string
 	now     atomic.Pointer[time.Time]
+	// clientTLS, when set, makes send use STARTTLS with it.
+	clientTLS *tls.Config
 }
 
 func start(t *testing.T, driver string) *fixture {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return startOn(t, driver, ln, nil)
+}
+
+// startOn is start with the receiver on ln, offering STARTTLS with
+// serverTLS when it is set.
+func startOn(t *testing.T, driver string, ln net.Listener, serverTLS *tls.Config) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	f := &fixture{store: storetest.Open(t, driver)}
@@ -73,12 +87,8 @@ func start(t *testing.T, driver string) *fixture {
 	log.SetOutput(io.Discard)
 	r := inbound.New(inbound.Config{Addressing: replies, Hostname: "svar.kommun.example", MaxMessageBytes: 256 << 10,
 		Limits:  inbound.Limits{MaxAttachments: 2, MaxAttachmentBytes: 64 << 10, MediaTypes: []string{"application/pdf", "image/png"}},
-		Aliases: map[string][]string{orgNumber: {alias}},
+		Aliases: map[string][]string{orgNumber: {alias}}, TLS: serverTLS,
 	}, f.store, log, func() time.Time { return *f.now.Load() })
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	f.addr = ln.Addr().String()
 	go r.Serve(ln)
 	t.Cleanup(func() {
@@ -93,7 +103,11 @@ func start(t *testing.T, driver string) *fixture {
 // answer at the step that refused.
 func (f *fixture) send(t *testing.T, from, to, raw string) error {
 	t.Helper()
-	c, err := smtp.Dial(f.addr)
+	dial := smtp.Dial
+	if f.clientTLS != nil {
+		dial = func(addr string) (*smtp.Client, error) { return smtp.DialStartTLS(addr, f.clientTLS) }
+	}
+	c, err := dial(f.addr)
 	if err != nil {
 		t.Fatalf("the listener is down: %v", err)
 	}
