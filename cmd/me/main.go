@@ -51,7 +51,9 @@ func commands() []command {
 			run: orFail(func(ctx context.Context, args []string, std stdio) error { return audit(ctx, args, std.out, std.err) })},
 		// Before "mail": a command of two words is matched first.
 		{name: "mail reply", args: "[--text TEXT] [--attach FILE]", does: "play the case handler: answer the newest handler mail by e-mail, over SMTP to inbound_mail.addr",
-			run: orFail(func(ctx context.Context, args []string, std stdio) error { return mailReply(ctx, args, std.out, std.err) })},
+			run: orFail(func(ctx context.Context, args []string, std stdio) error {
+				return mailReply(ctx, args, std.out, std.err)
+			})},
 		{name: "mail", args: "--rejected", does: "list the case handlers' e-mail replies ME refused or dropped, with their reasons",
 			run: orFail(func(ctx context.Context, args []string, std stdio) error { return mailCmd(ctx, args, std.out, std.err) })},
 		{name: "citizen export", args: "PNR", does: "write the register extract of a citizen (--format xml|json, --out, --attachments)",
