@@ -739,7 +739,11 @@ func openLoadPostgres(ctx context.Context, dsn, org string) (_ *loadPostgres, er
 			w.close()
 		}
 	}()
-	if w.tx, err = db.BeginTx(ctx, nil); err != nil {
+	// Not cancelled with ctx: database/sql would roll the transaction back
+	// from a goroutine of its own while the connection is in a COPY, and
+	// lib/pq then reads the COPY's stream as a reply and hangs. The load
+	// stops between rows instead (loadCopyIn), and is rolled back here.
+	if w.tx, err = db.BeginTx(context.WithoutCancel(ctx), nil); err != nil {
 		return nil, err
 	}
 	// Memory for the index builds; the commit need not wait for the disk
